@@ -1,0 +1,25 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE := convoai.settings
+
+.PHONY: run test install
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Migrate, load the demo data and serve on the embedded defaults (DEBUG on unless set).
+run: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py bootstrap_demo
+	DEBUG=$${DEBUG:-true} $(VENV)/bin/daphne -b $${HOST:-127.0.0.1} -p $${PORT:-3000} convoai.asgi:application
+
+# The whole test suite: SQLite, or the database DATABASE_URL names.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)

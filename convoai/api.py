@@ -1,0 +1,110 @@
+"""The HTTP API: thin views that parse, authorise and hand the turn to the engine.
+
+Every error leaves in OpenAI's shape `{"error": {"message", "type", "code"}}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from convoai.auth import LLMKeyAuth
+from convoai.engine.context import build_turn
+from convoai.engine.respond import json_response, stream_response
+from convoai.errors import ApiError, InvalidRequest, PayloadTooLarge, Unauthorized
+from convoai.schemas import ChatRequest
+
+__all__ = ["api", "error_response"]
+
+log = logging.getLogger(__name__)
+
+
+class OrjsonParser(Parser):
+    def parse_body(self, request: HttpRequest) -> Any:
+        return orjson.loads(request.body)
+
+
+api = NinjaAPI(
+    title="Convo AI custom LLM",
+    version="1.0",
+    description="OpenAI-compatible chat endpoint for Agora Conversational AI, with RAG and support tools.",
+    parser=OrjsonParser(),
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+def error_response(exc: ApiError) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(exc.body()), status=exc.status, content_type="application/json")
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+def _describe(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "request")]
+    where = ".".join(loc)
+    msg = first.get("msg", "invalid request body")
+    if first.get("type") == "missing" and where:
+        return f"Missing required parameter: '{where}'.", where
+    if where:
+        return f"Invalid value for '{where}': {msg}.", where
+    return f"Invalid request body: {msg}.", None
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(exc)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    message, param = _describe(exc.errors)
+    return error_response(InvalidRequest(message, param=param))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from django.conf import settings
+
+    return error_response(PayloadTooLarge(f"Request body is larger than {settings.MAX_REQUEST_BYTES} bytes."))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(Unauthorized("Invalid or missing API key."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return error_response(InvalidRequest("Request body is not valid JSON.", code="invalid_json"))
+    return error_response(ApiError(str(exc), status=exc.status_code, code=f"http_{exc.status_code}"))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unhandled error on %s", request.path)
+    return error_response(ApiError("The service failed while answering; please try again."))
+
+
+@api.post("/chat/completions", auth=LLMKeyAuth(), response={200: Any}, summary="Create a chat completion")
+async def chat_completions(request: HttpRequest, body: ChatRequest) -> HttpResponse:
+    """OpenAI Chat Completions, as Agora Convo AI calls it (`stream: true`)."""
+    turn = build_turn(body, request.headers)
+    if turn.stream:
+        include_usage = bool((body.stream_options or {}).get("include_usage"))
+        return await stream_response(turn, include_usage=include_usage)
+    return await json_response(turn)
+
+
+# The reference service's path; same handler.
+api.post("/chat/completion", auth=LLMKeyAuth(), response={200: Any}, include_in_schema=False)(chat_completions)

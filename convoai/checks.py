@@ -1,0 +1,46 @@
+"""System checks: configuration mistakes show up in `manage.py check`, before the first call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def check_llm_api_key(app_configs: Any, **kwargs: Any) -> list[Any]:
+    problems = []
+    if not settings.LLM_API_KEY:
+        problems.append(
+            Error(
+                "LLM_API_KEY is not set: the chat endpoint answers 503 (or is open with DEBUG on).",
+                hint="Set LLM_API_KEY to the api_key configured in Convo AI's properties.llm.",
+                id="convoai.E001",
+            )
+        )
+    elif len(settings.LLM_API_KEY) < 16:
+        problems.append(Warning("LLM_API_KEY is shorter than 16 characters.", id="convoai.W001"))
+    return problems
+
+
+@register()
+def check_upstream(app_configs: Any, **kwargs: Any) -> list[Any]:
+    problems = []
+    if not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL):
+        problems.append(
+            Warning(
+                "No upstream model: chat requests answer 503.",
+                hint="Set OPENAI_API_KEY, and OPENAI_BASE_URL for an OpenAI-compatible server.",
+                id="convoai.W002",
+            )
+        )
+    if bool(settings.PINECONE_API_KEY) != bool(settings.PINECONE_INDEX or settings.PINECONE_HOST):
+        problems.append(
+            Warning(
+                "Pinecone is half configured: the embedded knowledge base is used.",
+                hint="Set both PINECONE_API_KEY and PINECONE_INDEX (or PINECONE_HOST).",
+                id="convoai.W003",
+            )
+        )
+    return problems

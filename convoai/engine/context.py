@@ -1,0 +1,139 @@
+"""Turning a validated request into a `Turn`: identity, cleaned history, upstream parameters.
+
+Convo AI's per-message extras (`turn_id`, `timestamp`, `metadata`) are stripped here, because
+OpenAI rejects unknown message keys; they stay on the turn for our records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from django.conf import settings
+
+from convoai.schemas import ChatMessage, ChatRequest
+
+__all__ = ["Identity", "Turn", "build_turn", "resolve_identity", "clean_message"]
+
+PASSTHROUGH = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "seed",
+    "user",
+)
+IDENTITY_HEADERS = {
+    "app_id": "X-Agora-Customllm-Appid",
+    "user_id": "X-Agora-Customllm-Uid",
+    "channel": "X-Agora-Customllm-Channel",
+}
+MESSAGE_EXTRAS = frozenset({"turn_id", "timestamp", "metadata"})
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is on the call. None means unknown: there are no made-up defaults."""
+
+    app_id: str | None = None
+    user_id: str | None = None
+    channel: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"app_id": self.app_id, "user_id": self.user_id, "channel": self.channel}
+
+
+@dataclass(slots=True)
+class Turn:
+    """One request from Convo AI: everything the turn loop needs, nothing HTTP-specific."""
+
+    messages: list[dict[str, Any]]
+    model: str
+    stream: bool
+    identity: Identity
+    params: dict[str, Any] = field(default_factory=dict)
+    turn_id: str | int | None = None
+    interruptable: bool | None = None
+    # Per-message Convo AI extras, by message index, for the turn's record.
+    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
+    system_prompt: str = ""
+
+    @property
+    def query(self) -> str:
+        """Text of the last user message: what retrieval searches for."""
+        for message in reversed(self.messages):
+            if message.get("role") == "user":
+                return message_text(message.get("content"))
+        return ""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def resolve_identity(request: ChatRequest, headers: Mapping[str, str]) -> Identity:
+    """First found wins: `context`, then top-level fields, then the X-Agora-Customllm headers."""
+    ctx = request.context
+    found: dict[str, str | None] = {}
+    for key, ctx_attr, top_attr in (
+        ("app_id", "appId", "appId"),
+        ("user_id", "userId", "userId"),
+        ("channel", "channel", "channel"),
+    ):
+        found[key] = (
+            (_text(getattr(ctx, ctx_attr)) if ctx is not None else None)
+            or _text(getattr(request, top_attr))
+            or _text(headers.get(IDENTITY_HEADERS[key]))
+        )
+    return Identity(**found)
+
+
+def message_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        text = part.get("text") if isinstance(part, dict) else getattr(part, "text", None)
+        if text:
+            parts.append(text)
+    return " ".join(parts)
+
+
+def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split one message into what goes upstream and the Convo AI extras we keep."""
+    data = message.model_dump(exclude_none=True)
+    extras = {key: data.pop(key) for key in MESSAGE_EXTRAS if key in data}
+    if data["role"] == "function":  # old clients: a function result is a tool result
+        data["role"] = "tool"
+        data.setdefault("tool_call_id", data.pop("name", "function"))
+    if "content" not in data:
+        data["content"] = None if data["role"] == "assistant" else ""
+    return data, extras
+
+
+def build_turn(request: ChatRequest, headers: Mapping[str, str]) -> Turn:
+    messages: list[dict[str, Any]] = []
+    extras: dict[int, dict[str, Any]] = {}
+    for index, message in enumerate(request.messages):
+        data, kept = clean_message(message)
+        if kept:
+            extras[index] = kept
+        messages.append(data)
+    params = {name: getattr(request, name) for name in PASSTHROUGH if getattr(request, name) is not None}
+    return Turn(
+        messages=messages,
+        model=request.model or settings.OPENAI_MODEL,
+        stream=request.stream,
+        identity=resolve_identity(request, headers),
+        params=params,
+        turn_id=request.turn_id,
+        interruptable=request.interruptable,
+        extras=extras,
+        system_prompt=settings.SYSTEM_PROMPT,
+    )

@@ -1,0 +1,50 @@
+"""The shared AsyncOpenAI client: one per event loop, created on first use, kept alive.
+
+The SDK's connection pool is bound to the loop that first used it, so a client is cached per
+running loop (in production that is a single client). Clients are dropped when a test changes
+an OPENAI_* setting (`convoai.signals`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+import httpx2
+from django.conf import settings
+from openai import AsyncOpenAI
+
+from convoai.errors import ServiceUnavailable
+
+__all__ = ["get_client", "reset_clients", "is_configured"]
+
+_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]" = weakref.WeakKeyDictionary()
+
+
+def is_configured() -> bool:
+    return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
+
+
+def get_client() -> AsyncOpenAI:
+    if not is_configured():
+        raise ServiceUnavailable(
+            "No upstream model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for an "
+            "OpenAI-compatible server).",
+            code="upstream_not_configured",
+        )
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = AsyncOpenAI(
+            # A local OpenAI-compatible server may need no key; the SDK insists on one.
+            api_key=settings.OPENAI_API_KEY or "unused",
+            base_url=settings.OPENAI_BASE_URL or None,
+            timeout=httpx2.Timeout(settings.OPENAI_TIMEOUT, connect=settings.OPENAI_CONNECT_TIMEOUT),
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+        _clients[loop] = client
+    return client
+
+
+def reset_clients() -> None:
+    _clients.clear()

@@ -1,0 +1,64 @@
+"""Translate the openai SDK's exceptions into ours, at the adapter boundary, mid-stream too.
+
+    openai.APITimeoutError     -> UpstreamTimeout     504
+    openai.APIConnectionError  -> ServiceUnavailable  503 (unreachable)
+    openai.RateLimitError      -> RateLimited         429 (Retry-After kept)
+    openai.APIStatusError      -> UpstreamError       502
+    openai.APIError (in-stream error event), malformed stream data -> UpstreamError 502
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+import openai
+
+from convoai.errors import RateLimited, ServiceUnavailable, UpstreamError, UpstreamTimeout
+
+__all__ = ["map_upstream_errors"]
+
+log = logging.getLogger(__name__)
+
+
+def _upstream_message(exc: openai.APIError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    return exc.message
+
+
+@contextmanager
+def map_upstream_errors() -> Iterator[None]:
+    try:
+        yield
+    except openai.APITimeoutError as exc:
+        log.warning("upstream timeout: %s", exc)
+        raise UpstreamTimeout("The model server did not answer in time.") from exc
+    except openai.APIConnectionError as exc:
+        log.warning("upstream connection failed: %s", exc.__cause__ or exc)
+        raise ServiceUnavailable(
+            "The model server could not be reached or closed the connection.", code="upstream_unreachable"
+        ) from exc
+    except openai.RateLimitError as exc:
+        retry_after = exc.response.headers.get("retry-after")
+        raise RateLimited(
+            f"The model server is rate limiting: {_upstream_message(exc)}",
+            headers={"Retry-After": retry_after} if retry_after else None,
+        ) from exc
+    except openai.APIStatusError as exc:
+        log.warning("upstream answered %s: %s", exc.status_code, _upstream_message(exc))
+        raise UpstreamError(
+            f"The model server answered {exc.status_code}: {_upstream_message(exc)}",
+            code=f"upstream_{exc.status_code}",
+        ) from exc
+    except openai.APIError as exc:
+        log.warning("upstream error in stream: %s", exc)
+        raise UpstreamError(f"The model server reported an error: {_upstream_message(exc)}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        log.warning("malformed data from upstream: %s", exc)
+        raise UpstreamError("The model server sent malformed data.", code="upstream_malformed") from exc
