@@ -6,9 +6,12 @@ Every error leaves in OpenAI's shape `{"error": {"message", "type", "code"}}`.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import wraps
+from typing import Any, Callable
 
 import orjson
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -31,12 +34,26 @@ class OrjsonParser(Parser):
         return orjson.loads(request.body)
 
 
+def _docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """API docs are open with DEBUG on, staff-only otherwise."""
+    staff_view = staff_member_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.DEBUG:
+            return view(request, *args, **kwargs)
+        return staff_view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="Convo AI custom LLM",
     version="1.0",
     description="OpenAI-compatible chat endpoint for Agora Conversational AI, with RAG and support tools.",
     parser=OrjsonParser(),
     docs_url="/docs",
+    docs_decorator=_docs_access,
     urls_namespace="api",
 )
 
@@ -50,9 +67,12 @@ def error_response(exc: ApiError) -> HttpResponse:
 
 def _describe(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     first = errors[0] if errors else {}
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "request")]
+    # ninja's loc starts with ("body", "<view parameter>"); the rest is the field path.
+    loc = [str(part) for part in first.get("loc", ())[2:]]
     where = ".".join(loc)
     msg = first.get("msg", "invalid request body")
+    if first.get("type") == "missing" and len(first.get("loc", ())) <= 2:
+        return "The request body is empty: send a JSON object with 'messages'.", "messages"
     if first.get("type") == "missing" and where:
         return f"Missing required parameter: '{where}'.", where
     if where:
@@ -73,8 +93,6 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    from django.conf import settings
-
     return error_response(PayloadTooLarge(f"Request body is larger than {settings.MAX_REQUEST_BYTES} bytes."))
 
 
@@ -108,3 +126,9 @@ async def chat_completions(request: HttpRequest, body: ChatRequest) -> HttpRespo
 
 # The reference service's path; same handler.
 api.post("/chat/completion", auth=LLMKeyAuth(), response={200: Any}, include_in_schema=False)(chat_completions)
+
+
+@api.get("/chat/completions", include_in_schema=False)
+@api.get("/chat/completion", include_in_schema=False)
+async def chat_completions_get(request: HttpRequest) -> HttpResponse:
+    raise ApiError("Use POST for chat completions.", status=405, code="method_not_allowed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Union
 
-from ninja import Schema
+from pydantic import BaseModel as Schema
 from pydantic import ConfigDict, Field, field_validator
 
 __all__ = ["ChatMessage", "ChatRequest", "CallerContext", "ContentPart"]

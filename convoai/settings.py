@@ -28,6 +28,20 @@ def _read(name: str, reader: Callable[..., Any], default: Any) -> Any:
         raise ImproperlyConfigured(f"Invalid value for {name}: {exc}") from exc
 
 
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f", ""}
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A boolean that refuses typos: "ture" is an error, not a silent False."""
+    raw = env.str(name, default="true" if default else "false").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"Invalid value for {name}: {raw!r} (use true or false)")
+
+
 def _positive(name: str, value: float) -> float:
     if value <= 0:
         raise ImproperlyConfigured(f"{name} must be greater than 0 (got {value!r})")
@@ -35,7 +49,7 @@ def _positive(name: str, value: float) -> float:
 
 
 # --- Core -----------------------------------------------------------------------------------
-DEBUG: bool = _read("DEBUG", env.bool, False)
+DEBUG: bool = _flag("DEBUG", False)
 SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -140,7 +154,7 @@ OPENAI_API_KEY: str = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL: str = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL: str = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_EMBEDDING_MODEL: str = env.str("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
-USE_RESPONSES_API: bool = _read("USE_RESPONSES_API", env.bool, False)
+USE_RESPONSES_API: bool = _flag("USE_RESPONSES_API", False)
 # Seconds to wait for the upstream to connect / to send the next byte.
 OPENAI_CONNECT_TIMEOUT: float = _positive("OPENAI_CONNECT_TIMEOUT", _read("OPENAI_CONNECT_TIMEOUT", env.float, 5.0))
 OPENAI_TIMEOUT: float = _positive("OPENAI_TIMEOUT", _read("OPENAI_TIMEOUT", env.float, 30.0))

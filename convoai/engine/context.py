@@ -29,7 +29,9 @@ IDENTITY_HEADERS = {
     "user_id": "X-Agora-Customllm-Uid",
     "channel": "X-Agora-Customllm-Channel",
 }
-MESSAGE_EXTRAS = frozenset({"turn_id", "timestamp", "metadata"})
+# What OpenAI accepts on a message; anything else (Convo AI's turn_id, timestamp, metadata, or a
+# client's own keys) is kept for the record and not sent upstream, where it would be rejected.
+UPSTREAM_MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "refusal"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ def message_text(content: Any) -> str:
 def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split one message into what goes upstream and the Convo AI extras we keep."""
     data = message.model_dump(exclude_none=True)
-    extras = {key: data.pop(key) for key in MESSAGE_EXTRAS if key in data}
+    extras = {key: data.pop(key) for key in list(data) if key not in UPSTREAM_MESSAGE_KEYS}
     if data["role"] == "function":  # old clients: a function result is a tool result
         data["role"] = "tool"
         data.setdefault("tool_call_id", data.pop("name", "function"))

@@ -99,6 +99,10 @@ def _chunks(text: str, parts: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
+class ClientGone(Exception):
+    """The client disconnected; the double stops generating."""
+
+
 class Fault(Exception):
     """Raised inside the app to make uvicorn drop the connection mid-response."""
 
@@ -156,14 +160,34 @@ class OpenAIDouble:
         if headers.get("authorization", "") != "Bearer test-openai-key":
             await self._json(send, 401, self._error("Incorrect API key provided.", "invalid_api_key"))
             return
-        if path == "/v1/chat/completions":
-            await self._chat(payload, send)
-        elif path == "/v1/responses":
-            await self._responses(payload, send)
-        elif path == "/v1/embeddings":
-            await self._embeddings(payload, send)
-        else:
+        handler = {
+            "/v1/chat/completions": self._chat,
+            "/v1/responses": self._responses,
+            "/v1/embeddings": self._embeddings,
+        }.get(path)
+        if handler is None:
             await self._json(send, 404, self._error(f"Unknown path {path}", "not_found"))
+            return
+        # Like a real server, stop generating as soon as the client hangs up.
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            if gone.is_set():
+                raise ClientGone()
+            await send(message)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await handler(payload, guarded_send)
+        except ClientGone:
+            pass
+        finally:
+            watcher.cancel()
 
     # --- helpers --------------------------------------------------------------------------
     @staticmethod
