@@ -163,6 +163,12 @@ OPENAI_MAX_RETRIES: int = int(_read("OPENAI_MAX_RETRIES", env.int, 1))
 MAX_TOOL_ROUNDS: int = int(_read("MAX_TOOL_ROUNDS", env.int, 5))
 if MAX_TOOL_ROUNDS < 0:
     raise ImproperlyConfigured(f"MAX_TOOL_ROUNDS must be 0 or more (got {MAX_TOOL_ROUNDS})")
+# No dead air: in a streaming turn whose tools take longer than TOOL_FILLER_AFTER_MS (a tool
+# marked slow: at once), this short sentence is spoken first. Empty disables it.
+TOOL_FILLER_TEXT: str = env.str("TOOL_FILLER_TEXT", default="One moment while I check that. ")
+TOOL_FILLER_AFTER_MS: int = int(_read("TOOL_FILLER_AFTER_MS", env.int, 400))
+if TOOL_FILLER_AFTER_MS < 0:
+    raise ImproperlyConfigured(f"TOOL_FILLER_AFTER_MS must be 0 or more (got {TOOL_FILLER_AFTER_MS})")
 SYSTEM_PROMPT: str = env.str(
     "SYSTEM_PROMPT",
     default=(

@@ -119,6 +119,20 @@ def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]
     return data, extras
 
 
+def heard(data: dict[str, Any], extras: dict[str, Any]) -> dict[str, Any] | None:
+    """An interrupted assistant message keeps only what the caller heard.
+
+    Convo AI marks a reply cut off by barge-in with `metadata.interrupted`; its `content` is the
+    part that was spoken and `metadata.original` the whole text, which the caller never heard and
+    the model must not believe it said. Nothing heard: the message is dropped.
+    """
+    metadata = extras.get("metadata") or {}
+    if data["role"] != "assistant" or not metadata.get("interrupted") or data.get("tool_calls"):
+        return data
+    text = message_text(data.get("content")).strip()
+    return {**data, "content": text} if text else None
+
+
 def build_turn(request: ChatRequest, headers: Mapping[str, str]) -> Turn:
     messages: list[dict[str, Any]] = []
     extras: dict[int, dict[str, Any]] = {}
@@ -126,7 +140,9 @@ def build_turn(request: ChatRequest, headers: Mapping[str, str]) -> Turn:
         data, kept = clean_message(message)
         if kept:
             extras[index] = kept
-        messages.append(data)
+        spoken = heard(data, kept)
+        if spoken is not None:
+            messages.append(spoken)
     params = {name: getattr(request, name) for name in PASSTHROUGH if getattr(request, name) is not None}
     return Turn(
         messages=messages,

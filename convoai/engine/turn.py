@@ -10,6 +10,7 @@ upstream response, and no further round starts.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, AsyncIterator
 
 import orjson
@@ -39,6 +40,19 @@ def _assistant_tool_message(text: str, calls: list[ToolCall]) -> dict[str, Any]:
 
 def _tool_result_message(call: ToolCall, result: Any) -> dict[str, Any]:
     return {"role": "tool", "tool_call_id": call.call_id, "content": orjson.dumps(result, default=str).decode()}
+
+
+def _filler_delay(turn: Turn, calls: list[ToolCall], spoken: list[str]) -> float | None:
+    """Seconds to wait before the spoken filler, or None when no filler fits this round.
+
+    Only streaming turns get one (a JSON answer is not spoken while it is built), and only when
+    the model said nothing this round: its own words already tell the caller something is going on.
+    """
+    if not turn.stream or not settings.TOOL_FILLER_TEXT or "".join(spoken).strip():
+        return None
+    if any(getattr(registry.get(call.name), "slow", False) for call in calls):
+        return 0.0
+    return settings.TOOL_FILLER_AFTER_MS / 1000
 
 
 async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterator[Event]:
@@ -74,6 +88,19 @@ async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterato
             agent_id=settings.AGENT_ID,
             messages=tuple(conversation),
         )
-        results = await registry.run_tools(calls, ctx)
+        work = asyncio.ensure_future(registry.run_tools(calls, ctx))
+        try:
+            delay = _filler_delay(turn, calls, spoken)
+            if delay is not None:
+                done, _ = await asyncio.wait({work}, timeout=delay)
+                if not done:
+                    spoken.append(settings.TOOL_FILLER_TEXT)
+                    yield TextDelta(settings.TOOL_FILLER_TEXT)
+            results = await work
+        finally:
+            # The caller hung up: cancel what has not finished. Work already committed by a
+            # tool (a database write in its thread) completes and stays committed.
+            if not work.done():
+                work.cancel()
         conversation.append(_assistant_tool_message("".join(spoken), calls))
         conversation.extend(_tool_result_message(call, result) for call, result in zip(calls, results))

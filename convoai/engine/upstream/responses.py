@@ -1,0 +1,175 @@
+"""Adapter for OpenAI's Responses API (`USE_RESPONSES_API=true`).
+
+The turn keeps its history as Chat Completions messages; this adapter renders it as Responses
+input items (`message`, `function_call`, `function_call_output`, never one flattened string),
+sends our system prompt as `instructions`, and maps the semantic stream events back to ours:
+`response.output_text.delta` / `response.refusal.delta` -> TextDelta, function-call items ->
+ToolCall, `response.completed` / `response.incomplete` -> Finished, `response.failed` / `error`
+-> UpstreamError.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+from convoai.engine.context import Turn
+from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
+from convoai.engine.upstream.client import get_client
+from convoai.engine.upstream.errors import map_upstream_errors
+from convoai.errors import UpstreamError
+
+__all__ = ["ResponsesUpstream", "to_input_items"]
+
+
+def _content(content: Any) -> Any:
+    """Chat content parts -> Responses input parts (a plain string stays a string)."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            parts.append({"type": "input_text", "text": part.get("text") or ""})
+        elif kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else image
+            parts.append({"type": "input_image", "image_url": url, "detail": "auto"})
+        elif part.get("text"):
+            parts.append({"type": "input_text", "text": part["text"]})
+    return parts
+
+
+def to_input_items(conversation: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
+    """(instructions, input items) from Chat Completions messages; the first system message is ours."""
+    instructions: str | None = None
+    items: list[dict[str, Any]] = []
+    for index, message in enumerate(conversation):
+        role = message["role"]
+        if index == 0 and role == "system":
+            instructions = message.get("content") or None
+            continue
+        if role == "tool":
+            items.append(
+                {"type": "function_call_output", "call_id": message["tool_call_id"], "output": _text(message.get("content"))}
+            )
+            continue
+        content = message.get("content")
+        if role == "assistant":
+            text = _text(content)
+            if text:
+                items.append({"type": "message", "role": "assistant", "content": text})
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") or {}
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": call["id"],
+                        "name": function.get("name", ""),
+                        "arguments": function.get("arguments") or "",
+                    }
+                )
+            continue
+        items.append({"type": "message", "role": role, "content": _content(content)})
+    return instructions, items
+
+
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text") or "" for part in content if isinstance(part, dict))
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(prompt_tokens=raw.input_tokens or 0, completion_tokens=raw.output_tokens or 0)
+
+
+def _failure(response: Any) -> UpstreamError:
+    error = getattr(response, "error", None)
+    message = getattr(error, "message", None) or "The model failed to generate a response."
+    return UpstreamError(f"The model server reported an error: {message}", code="upstream_failed")
+
+
+class ResponsesUpstream:
+    async def events(
+        self,
+        turn: Turn,
+        conversation: list[dict[str, Any]],
+        tools: list[Any] | None,
+        tool_choice: str = "auto",
+    ) -> AsyncIterator[Event]:
+        client = get_client()
+        instructions, items = to_input_items(conversation)
+        kwargs: dict[str, Any] = {"model": turn.model, "input": items, "store": False}
+        if instructions:
+            kwargs["instructions"] = instructions
+        params = turn.params
+        for name in ("temperature", "top_p", "user"):
+            if name in params:
+                kwargs[name] = params[name]
+        max_tokens = params.get("max_completion_tokens") or params.get("max_tokens")
+        if max_tokens:
+            kwargs["max_output_tokens"] = max_tokens
+        if tools:
+            kwargs["tools"] = [tool.responses_spec() for tool in tools]
+            kwargs["tool_choice"] = tool_choice
+        with map_upstream_errors():
+            if not turn.stream:
+                response = await client.responses.create(**kwargs)
+                if response.status == "failed":
+                    raise _failure(response)
+                text = "".join(
+                    part.text if part.type == "output_text" else part.refusal
+                    for item in response.output
+                    if item.type == "message"
+                    for part in item.content
+                    if part.type in ("output_text", "refusal")
+                )
+                if text:
+                    yield TextDelta(text)
+                for item in response.output:
+                    if item.type == "function_call":
+                        yield ToolCall(call_id=item.call_id, name=item.name, arguments=item.arguments or "", item_id=item.id)
+                yield Finished(_finish_reason(response), _usage(response.usage), response.model)
+                return
+
+            stream = await client.responses.create(stream=True, **kwargs)
+            async with stream:
+                calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
+                finished: Finished | None = None
+                async for event in stream:
+                    kind = event.type
+                    if kind in ("response.output_text.delta", "response.refusal.delta"):
+                        if event.delta:
+                            yield TextDelta(event.delta)
+                    elif kind == "response.output_item.added" and event.item.type == "function_call":
+                        calls[event.item.id] = [event.item.call_id, event.item.name, [event.item.arguments or ""]]
+                    elif kind == "response.function_call_arguments.delta":
+                        calls.setdefault(event.item_id, [None, "", []])[2].append(event.delta)
+                    elif kind == "response.output_item.done" and event.item.type == "function_call":
+                        # The finished item carries the authoritative arguments.
+                        calls[event.item.id] = [event.item.call_id, event.item.name, [event.item.arguments or ""]]
+                    elif kind in ("response.completed", "response.incomplete"):
+                        response = event.response
+                        finished = Finished(_finish_reason(response), _usage(response.usage), response.model)
+                    elif kind == "response.failed":
+                        raise _failure(event.response)
+                    elif kind == "error":
+                        raise UpstreamError(
+                            f"The model server reported an error: {getattr(event, 'message', None) or 'unknown error'}"
+                        )
+            if finished is None:
+                raise UpstreamError("The model server ended the stream before finishing.", code="upstream_truncated")
+            for item_id, (call_id, name, parts) in calls.items():
+                yield ToolCall(call_id=call_id or item_id, name=name, arguments="".join(parts), item_id=item_id)
+            yield finished
+
+
+def _finish_reason(response: Any) -> str:
+    if response.status == "incomplete":
+        details = getattr(response, "incomplete_details", None)
+        return "length" if getattr(details, "reason", None) == "max_output_tokens" else "stop"
+    return "stop"
