@@ -19,7 +19,10 @@ __all__ = ["LLMKeyAuth"]
 
 
 class LLMKeyAuth(HttpBearer):
-    def __call__(self, request: HttpRequest) -> Any:
+    # Async so that ninja awaits it on the event loop instead of hopping to a worker thread.
+    is_async = True
+
+    async def __call__(self, request: HttpRequest) -> Any:  # type: ignore[override]
         key = settings.LLM_API_KEY
         if not key:
             if settings.DEBUG:

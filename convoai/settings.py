@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The chat endpoint's own middleware chain (convoai.asgi): keep it to async-native middleware.
+API_MIDDLEWARE: list[str] = []
+
 ROOT_URLCONF = "convoai.urls"
 ASGI_APPLICATION = "convoai.asgi.application"
 

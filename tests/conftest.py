@@ -47,9 +47,9 @@ def _service_settings(settings) -> None:
 @pytest.fixture(scope="session")
 def live_service() -> Iterator[ServerThread]:
     """Our ASGI application served on a real socket, in this process (settings overridable)."""
-    from django.core.asgi import get_asgi_application
+    from convoai.asgi import application
 
-    with ServerThread(get_asgi_application()) as server:
+    with ServerThread(application) as server:
         yield server
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator
 
+import orjson
+
 from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
-from convoai.engine.upstream.client import get_client
+from convoai.engine.upstream.client import get_client, open_stream
 from convoai.engine.upstream.errors import map_upstream_errors
+from convoai.engine.upstream.sse import sse_events
 from convoai.errors import UpstreamError
 
 __all__ = ["ChatCompletionsUpstream"]
@@ -49,42 +52,51 @@ class ChatCompletionsUpstream:
                 yield Finished(choice.finish_reason or "stop", _usage(completion.usage), completion.model)
                 return
 
-            stream = await client.chat.completions.create(
-                stream=True, stream_options={"include_usage": True}, **kwargs
-            )
-            async with stream:
-                finish_reason: str | None = None
-                usage: Usage | None = None
-                model: str | None = None
-                # Tool-call fragments, accumulated by index: [id, name, argument parts].
-                pending: dict[int, list[Any]] = {}
-                async for chunk in stream:
-                    model = chunk.model or model
-                    if chunk.usage is not None:
-                        usage = _usage(chunk.usage)
-                    for choice in chunk.choices:
-                        delta = choice.delta
-                        if delta is not None:
-                            if delta.content:
-                                yield TextDelta(delta.content)
-                            refusal = getattr(delta, "refusal", None)
-                            if refusal:
-                                yield TextDelta(refusal)
-                            for fragment in delta.tool_calls or ():
-                                slot = pending.setdefault(fragment.index, [None, "", []])
-                                if fragment.id:
-                                    slot[0] = fragment.id
-                                function = fragment.function
-                                if function is not None:
-                                    if function.name:
-                                        slot[1] += function.name
-                                    if function.arguments:
-                                        slot[2].append(function.arguments)
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
+            body = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
+            finish_reason: str | None = None
+            usage: Usage | None = None
+            model: str | None = None
+            # Tool-call fragments, accumulated by index: [id, name, argument parts].
+            pending: dict[int, list[Any]] = {}
+            async with open_stream("/chat/completions", body) as response:
+                async for _, data in sse_events(response):
+                    if data == "[DONE]":
+                        continue  # read on to the end of the body so the connection is reused
+                    chunk = orjson.loads(data)
+                    if "error" in chunk:
+                        raise UpstreamError(f"The model server reported an error: {_error_message(chunk)}")
+                    model = chunk.get("model") or model
+                    if chunk.get("usage"):
+                        usage = Usage(
+                            prompt_tokens=chunk["usage"].get("prompt_tokens") or 0,
+                            completion_tokens=chunk["usage"].get("completion_tokens") or 0,
+                        )
+                    for choice in chunk.get("choices") or ():
+                        delta = choice.get("delta") or {}
+                        text = delta.get("content") or delta.get("refusal")
+                        if text:
+                            yield TextDelta(text)
+                        for fragment in delta.get("tool_calls") or ():
+                            slot = pending.setdefault(fragment.get("index", 0), [None, "", []])
+                            if fragment.get("id"):
+                                slot[0] = fragment["id"]
+                            function = fragment.get("function") or {}
+                            if function.get("name"):
+                                slot[1] += function["name"]
+                            if function.get("arguments"):
+                                slot[2].append(function["arguments"])
+                        if choice.get("finish_reason"):
+                            finish_reason = choice["finish_reason"]
             if finish_reason is None:
                 raise UpstreamError("The model server ended the stream before finishing.", code="upstream_truncated")
             for index in sorted(pending):
                 call_id, name, parts = pending[index]
                 yield ToolCall(call_id=call_id or f"call_{index}", name=name, arguments="".join(parts))
             yield Finished(finish_reason, usage, model)
+
+
+def _error_message(chunk: dict[str, Any]) -> str:
+    error = chunk.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    return "unknown error"

@@ -5,6 +5,7 @@
     openai.RateLimitError      -> RateLimited         429 (Retry-After kept)
     openai.APIStatusError      -> UpstreamError       502
     openai.APIError (in-stream error event), malformed stream data -> UpstreamError 502
+    httpx2 timeouts / transport errors while reading a raw stream -> 504 / 503
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from contextlib import contextmanager
 from typing import Iterator
 
+import httpx2
 import openai
 
 from convoai.errors import RateLimited, ServiceUnavailable, UpstreamError, UpstreamTimeout
@@ -59,6 +61,14 @@ def map_upstream_errors() -> Iterator[None]:
     except openai.APIError as exc:
         log.warning("upstream error in stream: %s", exc)
         raise UpstreamError(f"The model server reported an error: {_upstream_message(exc)}") from exc
+    except httpx2.TimeoutException as exc:  # raw stream reads (upstream/sse.py) bypass the SDK's mapping
+        log.warning("upstream stream timeout: %s", exc)
+        raise UpstreamTimeout("The model server stopped sending in time.") from exc
+    except httpx2.TransportError as exc:
+        log.warning("upstream stream broke: %s", exc)
+        raise ServiceUnavailable(
+            "The model server could not be reached or closed the connection.", code="upstream_unreachable"
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         log.warning("malformed data from upstream: %s", exc)
         raise UpstreamError("The model server sent malformed data.", code="upstream_malformed") from exc

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator
 
+import orjson
+
 from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
-from convoai.engine.upstream.client import get_client
+from convoai.engine.upstream.client import get_client, open_stream
 from convoai.engine.upstream.errors import map_upstream_errors
+from convoai.engine.upstream.sse import sse_events
 from convoai.errors import UpstreamError
 
 __all__ = ["ResponsesUpstream", "to_input_items"]
@@ -136,36 +139,51 @@ class ResponsesUpstream:
                 yield Finished(_finish_reason(response), _usage(response.usage), response.model)
                 return
 
-            stream = await client.responses.create(stream=True, **kwargs)
-            async with stream:
-                calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
-                finished: Finished | None = None
-                async for event in stream:
-                    kind = event.type
+            calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
+            finished: Finished | None = None
+            async with open_stream("/responses", {**kwargs, "stream": True}) as response:
+                async for _, data in sse_events(response):
+                    if data == "[DONE]":
+                        continue
+                    event = orjson.loads(data)
+                    kind = event.get("type")
                     if kind in ("response.output_text.delta", "response.refusal.delta"):
-                        if event.delta:
-                            yield TextDelta(event.delta)
-                    elif kind == "response.output_item.added" and event.item.type == "function_call":
-                        calls[event.item.id] = [event.item.call_id, event.item.name, [event.item.arguments or ""]]
-                    elif kind == "response.function_call_arguments.delta":
-                        calls.setdefault(event.item_id, [None, "", []])[2].append(event.delta)
-                    elif kind == "response.output_item.done" and event.item.type == "function_call":
+                        if event.get("delta"):
+                            yield TextDelta(event["delta"])
+                    elif kind in ("response.output_item.added", "response.output_item.done"):
                         # The finished item carries the authoritative arguments.
-                        calls[event.item.id] = [event.item.call_id, event.item.name, [event.item.arguments or ""]]
+                        item = event.get("item") or {}
+                        if item.get("type") == "function_call":
+                            calls[item["id"]] = [item.get("call_id"), item.get("name", ""), [item.get("arguments") or ""]]
+                    elif kind == "response.function_call_arguments.delta":
+                        calls.setdefault(event.get("item_id", ""), [None, "", []])[2].append(event.get("delta") or "")
                     elif kind in ("response.completed", "response.incomplete"):
-                        response = event.response
-                        finished = Finished(_finish_reason(response), _usage(response.usage), response.model)
+                        body = event.get("response") or {}
+                        finished = Finished(_finish_reason_raw(body), _usage_raw(body.get("usage")), body.get("model"))
                     elif kind == "response.failed":
-                        raise _failure(event.response)
-                    elif kind == "error":
+                        message = ((event.get("response") or {}).get("error") or {}).get("message")
                         raise UpstreamError(
-                            f"The model server reported an error: {getattr(event, 'message', None) or 'unknown error'}"
+                            f"The model server reported an error: {message or 'the response failed'}", code="upstream_failed"
                         )
+                    elif kind == "error":
+                        raise UpstreamError(f"The model server reported an error: {event.get('message') or 'unknown error'}")
             if finished is None:
                 raise UpstreamError("The model server ended the stream before finishing.", code="upstream_truncated")
             for item_id, (call_id, name, parts) in calls.items():
                 yield ToolCall(call_id=call_id or item_id, name=name, arguments="".join(parts), item_id=item_id)
             yield finished
+
+
+def _usage_raw(raw: dict[str, Any] | None) -> Usage | None:
+    if not raw:
+        return None
+    return Usage(prompt_tokens=raw.get("input_tokens") or 0, completion_tokens=raw.get("output_tokens") or 0)
+
+
+def _finish_reason_raw(body: dict[str, Any]) -> str:
+    if body.get("status") == "incomplete":
+        return "length" if (body.get("incomplete_details") or {}).get("reason") == "max_output_tokens" else "stop"
+    return "stop"
 
 
 def _finish_reason(response: Any) -> str:

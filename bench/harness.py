@@ -1,0 +1,103 @@
+"""Start the service and the OpenAI double as real processes, and read their CPU and memory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+LLM_KEY = "bench-llm-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+class Process:
+    def __init__(self, args: list[str], env: dict[str, str], health_url: str) -> None:
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_http(health_url, self.proc)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_double(port: int, **env: str) -> Process:
+    full = {**os.environ, **env}
+    args = [sys.executable, "-m", "uvicorn", "bench.double_app:app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log", "--http", "h11", "--lifespan", "off"]
+    return Process(args, full, f"http://127.0.0.1:{port}/")
+
+
+def service_env(double_port: int, **extra: str) -> dict[str, str]:
+    db = Path(tempfile.mkdtemp(prefix="convoai-bench-")) / "db.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="convoai.settings",
+        SQLITE_PATH=str(db),
+        DEBUG="false",
+        SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        LLM_API_KEY=LLM_KEY,
+        OPENAI_API_KEY="test-openai-key",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{double_port}/v1",
+        OPENAI_MAX_RETRIES="0",
+        LOG_LEVEL="WARNING",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    env.update(extra)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+def start_service(server: str, port: int, env: dict[str, str]) -> Process:
+    if server == "daphne":
+        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "convoai.asgi:application"]
+    elif server == "uvicorn":
+        args = [sys.executable, "-m", "uvicorn", "convoai.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                "--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+    else:
+        raise ValueError(server)
+    return Process(args, env, f"http://127.0.0.1:{port}/ping")

@@ -1,0 +1,119 @@
+"""Time-to-first-token overhead of the service against the OpenAI double, measured in one run.
+
+    python -m bench.ttft                       # concurrency 1, 10, 50, 200 under daphne
+    python -m bench.ttft --servers daphne uvicorn --concurrency 50 --turns 2000
+    python -m bench.ttft --tool fetch_customer_profile --tool-args '{"customerId": "cust_1001"}'
+
+For each concurrency level: the same streaming request straight to the double (the baseline),
+then through the service. Overhead = service minus baseline, at p50 and p99. Server CPU per turn
+comes from /proc/PID/stat of the service process, memory from its RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import statistics
+from typing import Any
+
+from bench.harness import LLM_KEY, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
+from bench.loadgen import Result, build_request, run_load
+
+
+def pct(values: list[float], q: float) -> float:
+    clean = sorted(v for v in values if not math.isnan(v))
+    if not clean:
+        return float("nan")
+    return clean[min(len(clean) - 1, int(round(q / 100 * (len(clean) - 1))))]
+
+
+def body(text: str) -> bytes:
+    return json.dumps({"model": "gpt-bench", "stream": True, "messages": [{"role": "user", "content": text}]}).encode()
+
+
+def run_level(double_port: int, service_port: int, service_pid: int, concurrency: int, turns: int, question: str) -> dict[str, Any]:
+    payload = body(question)
+    direct = build_request("127.0.0.1", double_port, "/v1/chat/completions", payload, "test-openai-key")
+    through = build_request("127.0.0.1", service_port, "/v1/chat/completions", payload, LLM_KEY)
+    asyncio.run(run_load("127.0.0.1", double_port, direct, min(concurrency, 20), 40))  # warm-up
+    asyncio.run(run_load("127.0.0.1", service_port, through, min(concurrency, 20), 40))
+    baseline: Result = asyncio.run(run_load("127.0.0.1", double_port, direct, concurrency, turns))
+    cpu_before = cpu_seconds(service_pid)
+    served: Result = asyncio.run(run_load("127.0.0.1", service_port, through, concurrency, turns))
+    cpu_used = cpu_seconds(service_pid) - cpu_before
+    ok = len(served.ttft) or 1
+    return {
+        "concurrency": concurrency,
+        "turns": turns,
+        "baseline_ttft_p50_ms": pct(baseline.ttft, 50) * 1000,
+        "baseline_ttft_p99_ms": pct(baseline.ttft, 99) * 1000,
+        "ttft_p50_ms": pct(served.ttft, 50) * 1000,
+        "ttft_p99_ms": pct(served.ttft, 99) * 1000,
+        "overhead_p50_ms": (pct(served.ttft, 50) - pct(baseline.ttft, 50)) * 1000,
+        "overhead_p99_ms": (pct(served.ttft, 99) - pct(baseline.ttft, 99)) * 1000,
+        "total_p50_ms": pct(served.total, 50) * 1000,
+        "baseline_total_p50_ms": pct(baseline.total, 50) * 1000,
+        "rps": len(served.total) / served.elapsed if served.elapsed else 0.0,
+        "errors": len(served.errors) + len(baseline.errors),
+        "error_sample": (served.errors + baseline.errors)[:3],
+        "cpu_ms_per_turn": cpu_used * 1000 / ok,
+        "rss_mb": rss_mb(service_pid),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--servers", nargs="+", default=["daphne"], choices=["daphne", "uvicorn"])
+    parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 10, 50, 200])
+    parser.add_argument("--turns", type=int, default=0, help="turns per level (default: max(200, 10 x concurrency))")
+    parser.add_argument("--question", default="Hello there", help="the caller's words (retrieval searches them)")
+    parser.add_argument("--tool", default="", help="make the double call this tool once per turn")
+    parser.add_argument("--tool-args", default="{}")
+    parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+
+    double_port = free_port()
+    double = start_double(double_port, BENCH_TOOL=args.tool, BENCH_TOOL_ARGS=args.tool_args)
+    rows = []
+    try:
+        for server in args.servers:
+            port = free_port()
+            extra = dict(item.split("=", 1) for item in args.env)
+            service = start_service(server, port, service_env(double_port, **extra))
+            try:
+                for c in args.concurrency:
+                    turns = args.turns or max(200, 10 * c)
+                    row = {"server": server, **run_level(double_port, port, service.pid, c, turns, args.question)}
+                    rows.append(row)
+                    if not args.json:
+                        print(_row(row), flush=True)
+            finally:
+                service.stop()
+    finally:
+        double.stop()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+
+
+HEADER = (
+    "| server | conc | turns | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
+    "| total p50 ms | turns/s | errors | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _row(r: dict[str, Any]) -> str:
+    if not hasattr(_row, "printed"):
+        print(HEADER)
+        _row.printed = True  # type: ignore[attr-defined]
+    return (
+        f"| {r['server']} | {r['concurrency']} | {r['turns']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
+        f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
+        f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
