@@ -10,6 +10,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def reset_note_ids(apps, schema_editor):
+    """An adopted notes table may hold ids its identity sequence never issued (rows copied in
+    with explicit ids); move the sequence past them so new notes do not collide."""
+    from django.core.management.color import no_style
+
+    connection = schema_editor.connection
+    model = apps.get_model("support", "Interaction")
+    for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
+        schema_editor.execute(statement)
+
+
 def _text() -> models.CharField:
     return models.CharField(blank=True, null=True)
 
@@ -60,4 +71,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex("change", models.Index(fields=["entity_type", "entity_id"], name="changes_entity_idx")),
         migrations.AddIndex("change", models.Index(fields=["-created_at"], name="changes_recent_idx")),
         migrations.AddIndex("agentevent", models.Index(fields=["agent_id"], name="agent_events_agent_idx")),
+        migrations.RunPython(reset_note_ids, migrations.RunPython.noop),
     ]
