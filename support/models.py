@@ -9,7 +9,9 @@ plus its interactions (notes).
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from support.choices import EscalationStatus, Priority, Severity, TicketStatus
 
-__all__ = ["Customer", "Order", "Ticket", "Interaction", "Escalation", "Change", "AgentEvent"]
+__all__ = ["Customer", "Order", "Ticket", "Interaction", "Escalation", "Change", "AgentEvent", "as_json"]
 
 
 def _new_text_id() -> str:
@@ -256,9 +258,6 @@ class AgentEvent(models.Model):
 
 def as_json(value: Any) -> Any:
     """Model values in JSON-safe form (UUIDs, datetimes, Decimals from adopted numeric columns)."""
-    import datetime
-    from decimal import Decimal
-
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime.datetime):

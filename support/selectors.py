@@ -129,6 +129,8 @@ def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
         data = change.data if isinstance(change.data, dict) else {}
         if "from" in data and "field" in data:
             what = f"{data['field']}: {data.get('from') or '—'} → {data.get('to') or change.status}"
+        elif isinstance(data.get("fields"), list):
+            what = f"{change.status}: {', '.join(map(str, data['fields']))}"
         else:
             what = change.status
         who = data.get("actor") or change.made_by or change.agent_id or ""

@@ -33,6 +33,7 @@ __all__ = [
     "ticket_create",
     "ticket_set_status",
     "ticket_set_priority",
+    "ticket_update_details",
     "ticket_assign",
     "tickets_set_status",
     "tickets_assign",
@@ -167,6 +168,27 @@ def ticket_set_status(*, actor: Actor, ticket: Ticket, status: str, note: str | 
         _ticket_event(actor, ticket, new, reason=note, field="status", **{"from": old, "to": new})
     if note and note.strip():
         interaction_log(actor=actor, ticket=ticket, note=note)
+    return ticket
+
+
+DETAIL_FIELDS = ("subject", "description", "customer", "customer_email", "order_id")
+
+
+@transaction.atomic
+def ticket_update_details(*, actor: Actor, ticket: Ticket, **changes: Any) -> Ticket:
+    """Edit subject, description, customer link, email or order; the history lists what changed."""
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Cannot edit {', '.join(sorted(unknown))} here.")
+    changed = {name: value for name, value in changes.items() if getattr(ticket, name) != value}
+    if not changed:
+        return ticket
+    if not (changed.get("subject", ticket.subject) or "").strip():
+        raise InvalidInput("A ticket needs a subject.")
+    for name, value in changed.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=[*changed, *_touch(ticket, actor)])
+    _ticket_event(actor, ticket, "edited", fields=sorted(changed))
     return ticket
 
 

@@ -157,7 +157,7 @@ def test_ticket_page_edit_records_history_and_staff_note() -> None:
     charger = ticket("alice-charger")
     url = reverse("admin:support_ticket_change", args=[charger.pk])
     form = {
-        "subject": charger.subject, "description": charger.description, "status": "resolved", "priority": "urgent",
+        "subject": "Charger (65 W) not in the box", "description": charger.description, "status": "resolved", "priority": "urgent",
         "assignee": str(User.objects.get(username="sam").pk), "staff_note": "Courier delivered the charger.",
         "customer": "alice", "customer_email": charger.customer_email or "", "order_id": charger.order_id or "",
         "interactions-TOTAL_FORMS": "0", "interactions-INITIAL_FORMS": "0",
@@ -170,7 +170,8 @@ def test_ticket_page_edit_records_history_and_staff_note() -> None:
     note = Interaction.objects.get(ticket=charger, note="Courier delivered the charger.")
     assert note.author.username == "sam" and note.channel == "admin"
     page = client.get(url).content.decode()
-    for line in ("status: open → resolved", "priority: high → urgent", "assignee: — → sam", "Courier delivered the charger."):
+    assert charger.subject == "Charger (65 W) not in the box" and charger.updated_by == "sam"
+    for line in ("edited: subject", "status: open → resolved", "priority: high → urgent", "assignee: — → sam", "Courier delivered the charger."):
         assert line in page
 
 

@@ -182,9 +182,10 @@ class TicketAdmin(admin.ModelAdmin):
                 obj.refresh_from_db()
                 obj._state.adding = False
             else:
-                original = Ticket.objects.select_related("assignee").get(pk=obj.pk)
-                obj.status, obj.priority, obj.assignee = original.status, original.priority, original.assignee
-                super().save_model(request, obj, form, change)
+                original = Ticket.objects.select_related("assignee", "customer").get(pk=obj.pk)
+                details = {name: getattr(obj, name) for name in services.DETAIL_FIELDS}
+                obj = original
+                services.ticket_update_details(actor=actor, ticket=obj, **details)
             if wanted["status"] and wanted["status"] != obj.status:
                 services.ticket_set_status(actor=actor, ticket=obj, status=wanted["status"])
             if wanted["priority"] and wanted["priority"] != obj.priority:
