@@ -10,7 +10,7 @@ kept, a ticket id that is not a UUID gets a stable UUID (uuid5) with the origina
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from django.conf import settings

@@ -18,39 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from support.actors import Actor
-from support.choices import (
-    EscalationStatus,
-    Severity,
-    TicketStatus,
-    normalise_priority,
-    normalise_severity,
-    normalise_status,
-)
+from support.choices import EscalationStatus, Severity, TicketStatus, normalise_priority, normalise_severity, normalise_status
+from support.conversation import conversation_transcript
 from support.errors import InvalidInput, NotFound
 from support.models import AgentEvent, Change, Customer, Escalation, Interaction, Order, Ticket
 
 __all__ = [
-    "ticket_create",
-    "ticket_set_status",
-    "ticket_set_priority",
-    "ticket_update_details",
-    "ticket_assign",
-    "tickets_set_status",
-    "tickets_assign",
-    "interaction_log",
-    "escalation_create",
-    "escalation_notify",
-    "escalation_set_status",
-    "change_log",
-    "agent_event_record",
-    "conversation_transcript",
+    "ticket_create", "ticket_set_status", "ticket_set_priority", "ticket_update_details", "ticket_assign",
+    "tickets_set_status", "tickets_assign", "interaction_log",
+    "escalation_create", "escalation_notify", "escalation_set_status", "change_log", "agent_event_record",
 ]
 
 log = logging.getLogger(__name__)
 
 SEVERITY_ORDER = [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
-TRANSCRIPT_MESSAGES = 40
-TRANSCRIPT_CHARS = 2000
 
 
 def _normalised(normalise: Any, value: str) -> str:
@@ -264,24 +245,6 @@ def interaction_log(
     return interaction
 
 
-def conversation_transcript(messages: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """What caller and agent said (no system prompt, no tool plumbing), latest turns, trimmed."""
-    lines: list[dict[str, str]] = []
-    for message in messages:
-        role = message.get("role")
-        if role not in ("user", "assistant"):
-            continue
-        content = message.get("content")
-        if isinstance(content, list):
-            content = " ".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
-            )
-        text = str(content or "").strip()
-        if text:
-            lines.append({"role": str(role), "content": text[:TRANSCRIPT_CHARS]})
-    return lines[-TRANSCRIPT_MESSAGES:]
-
-
 def escalation_notify(escalation: Escalation, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Tell the support inbox about an escalation; returns the outcome recorded on the row.
 
@@ -324,8 +287,8 @@ def escalation_create(
         raise InvalidInput("Give a ticketId or a customerId to escalate.")
     level = _normalised(normalise_severity, severity or "medium")
     reason = (reason or "").strip() or "Customer issue escalated by the voice agent."
-    if ticket is not None and customer is None:
-        customer = ticket.customer
+    if ticket is not None and ticket.customer_id:
+        customer = ticket.customer  # the ticket's customer wins over a customerId the model guessed
     with transaction.atomic():
         if ticket is not None:
             existing = ticket.escalations.filter(status=EscalationStatus.OPEN).order_by("-created_at").first()
