@@ -82,3 +82,30 @@ def test_tool_error_reaches_the_model_not_the_caller(client, openai_double) -> N
     reply = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "Close ticket 0BADC0DE"}])
     assert reply.choices[0].message.content.startswith("I couldn't find that ticket")
     assert _tool_results(openai_double) == [{"error": "Ticket 0badc0de0badc0de not found."}]
+
+
+def test_staff_see_the_agents_ticket_and_work_it_to_resolution(client, openai_double, admin_client) -> None:
+    """The issue's "done when": a ticket opened during a call, worked in the admin, every step in its history."""
+    from django.urls import reverse
+
+    openai_double.queue(
+        Reply(tool_calls=[ToolCallSpec("create_support_ticket", {
+            "subject": "Tablet will not charge", "description": "Stopped charging yesterday.", "customerId": "gustavo",
+        })]),
+        Reply(text="Your ticket is open; a colleague will follow up."),
+    )
+    client.chat.completions.create(model="m", messages=[{"role": "user", "content": "My tablet won't charge"}], extra_body={"context": CONTEXT})
+    ticket = Ticket.objects.get(subject="Tablet will not charge")
+    queue = admin_client.get(reverse("admin:support_ticket_changelist"), {"queue": "unassigned"}).content.decode()
+    assert "Tablet will not charge" in queue
+
+    changelist = reverse("admin:support_ticket_changelist")
+    admin_client.post(changelist, {"action": "assign_to_me", "_selected_action": [str(ticket.pk)], "index": "0"})
+    admin_client.post(changelist, {"action": "set_chosen_status", "status": "resolved", "_selected_action": [str(ticket.pk)], "index": "0"})
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and ticket.assignee.username == "admin"
+
+    page = admin_client.get(reverse("admin:support_ticket_change", args=[ticket.pk])).content.decode()
+    steps = ["agent for caller caller-1001", "assignee: — → admin", "status: open → resolved"]
+    positions = [page.index(step) for step in steps]
+    assert positions == sorted(positions)
