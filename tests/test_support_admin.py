@@ -37,7 +37,7 @@ PAGES = [
     ("admin:support_ticket_changelist", {"q": "charger"}),
     ("admin:support_ticket_changelist", {"q": "alice.martin@example.com"}),
     ("admin:support_ticket_changelist", {"status__exact": "escalated", "priority__exact": "urgent"}),
-    ("admin:support_ticket_changelist", {"queue": "active", "channel": "system"}),
+    ("admin:support_ticket_changelist", {"queue": "active", "source": "system"}),
     ("admin:support_ticket_changelist", {"created_at__year": "2026"}),
     ("admin:support_customer_changelist", {"q": "Emma"}),
     ("admin:support_customer_changelist", {"tier": "gold"}),
@@ -63,6 +63,16 @@ def test_search_by_ticket_id_and_filters_narrow_the_list(admin_client: Client) -
     assert "Charger not in the box" in page and "Running shoes delayed" not in page
     page = admin_client.get(reverse("admin:support_ticket_changelist"), {"status__exact": "escalated"}).content.decode()
     assert "Running shoes delayed" in page and "Charger not in the box" not in page
+
+
+def test_channel_filter_separates_calls_from_staff_and_demo(admin_client: Client) -> None:
+    call_tool("create_support_ticket", {"subject": "From a call", "description": "d", "customerId": "bruno"})
+    url = reverse("admin:support_ticket_changelist")
+    voice = admin_client.get(url, {"source": "voice"}).content.decode()
+    assert "From a call" in voice and "Charger not in the box" not in voice
+    demo = admin_client.get(url, {"source": "system"}).content.decode()
+    assert "Charger not in the box" in demo and "From a call" not in demo
+    assert "From a call" in admin_client.get(url, {"q": "support-line-7"}).content.decode()
 
 
 def test_status_and_priority_are_colour_coded(admin_client: Client) -> None:

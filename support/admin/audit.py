@@ -30,8 +30,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Change)
 class ChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "entity_type", "entity_id", "status", "made_by", "agent_id", "channel", "reason")
-    list_filter = ("entity_type", "channel", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("entity_id", "status", "made_by", "reason")
+    list_filter = ("entity_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("entity_id", "status", "made_by", "reason", "channel")
     date_hierarchy = "created_at"
 
 
@@ -51,7 +51,7 @@ class AgentEventAdmin(ReadOnlyAdmin):
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "ticket_link", "note", "sentiment", "user_id", "channel", "author")
-    list_filter = ("sentiment", "channel", ("ticket", admin.EmptyFieldListFilter))
+    list_filter = ("sentiment", ("ticket", admin.EmptyFieldListFilter))
     search_fields = ("note", "user_id", "channel", "ticket__subject")
     list_select_related = ("ticket", "author")
 

@@ -8,9 +8,10 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from support.actors import ADMIN_CHANNEL
 from support.choices import CLOSED_STATUSES
 
-__all__ = ["QueueFilter", "EmailOutcomeFilter", "TierFilter"]
+__all__ = ["QueueFilter", "SourceFilter", "EmailOutcomeFilter", "TierFilter"]
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -28,6 +29,26 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if self.value() == "unassigned":
             return queryset.filter(active, assignee__isnull=True)
+        return queryset
+
+
+class SourceFilter(admin.SimpleListFilter):
+    """Where a ticket came from. `channel` holds the Agora channel of the call (one per call, too
+    many to list), "admin" for tickets staff opened, "system" for demo/imported ones."""
+
+    title = "channel"
+    parameter_name = "source"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("voice", "Voice agent (a call)"), ("admin", "Staff (admin)"), ("system", "System / demo"), ("unknown", "Unknown")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "voice":
+            return queryset.exclude(channel__in=[ADMIN_CHANNEL, "system"]).exclude(channel__isnull=True).exclude(channel="")
+        if self.value() in (ADMIN_CHANNEL, "system"):
+            return queryset.filter(channel=self.value())
+        if self.value() == "unknown":
+            return queryset.filter(Q(channel__isnull=True) | Q(channel=""))
         return queryset
 
 

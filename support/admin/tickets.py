@@ -20,7 +20,7 @@ from support import services
 from support.actors import Actor
 from support.admin import actions
 from support.admin.display import PRIORITY_COLOURS, SEVERITY_COLOURS, STATUS_COLOURS, admin_link, badge
-from support.admin.filters import QueueFilter
+from support.admin.filters import QueueFilter, SourceFilter
 from support.errors import SupportError
 from support.models import Escalation, Interaction, Ticket
 from support.selectors import ticket_history
@@ -113,9 +113,12 @@ class TicketAdmin(admin.ModelAdmin):
     actions = [actions.assign_to_me, actions.assign_to_chosen, actions.set_chosen_status, actions.close_tickets]
     list_display = ("reference", "subject", "customer_link", "status_badge", "priority_badge", "channel", "assignee", "created_at", "updated_at")
     list_display_links = ("reference", "subject")
-    list_filter = (QueueFilter, "status", "priority", "channel", ("created_at", admin.DateFieldListFilter), "assignee")
-    search_fields = ("subject", "id", "customer_email", "customer__id", "customer__data__name", "customer__data__email", "order_id")
-    search_help_text = "Subject, ticket id, customer id, name or email, order id."
+    list_filter = (QueueFilter, "status", "priority", SourceFilter, ("created_at", admin.DateFieldListFilter), "assignee")
+    search_fields = (
+        "subject", "id", "customer_email", "customer__id", "customer__data__name", "customer__data__email", "order_id",
+        "channel", "user_id",
+    )
+    search_help_text = "Subject, ticket id, customer id, name or email, order id, call channel or caller id."
     date_hierarchy = "created_at"
     list_select_related = ("customer", "assignee")
     list_per_page = 50
