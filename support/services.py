@@ -31,7 +31,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SEVERITY_ORDER = [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 
 
 def _normalised(normalise: Any, value: str) -> str:
@@ -291,9 +291,11 @@ def escalation_create(
         customer = ticket.customer  # the ticket's customer wins over a customerId the model guessed
     with transaction.atomic():
         if ticket is not None:
+            # Lock the ticket so two escalations racing for it cannot both page the team.
+            Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
             existing = ticket.escalations.filter(status=EscalationStatus.OPEN).order_by("-created_at").first()
             if existing is not None:
-                if SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(existing.severity or Severity.LOW):
+                if SEVERITY_RANK[level] > SEVERITY_RANK.get(existing.severity or "", 0):
                     existing.severity = level
                     existing.save(update_fields=["severity"])
                     _ticket_event(actor, ticket, f"escalation raised to {level}", reason=reason, escalation=existing.pk)
@@ -324,9 +326,12 @@ def escalation_create(
             if old != TicketStatus.ESCALATED:
                 ticket.status = TicketStatus.ESCALATED
                 ticket.save(update_fields=["status", *_touch(ticket, actor)])
+                change = {"field": "status", "from": old, "to": TicketStatus.ESCALATED}
+            else:
+                change = {}
             _ticket_event(
-                actor, ticket, TicketStatus.ESCALATED, reason=reason, field="status",
-                escalation=escalation.pk, severity=level, **{"from": old, "to": TicketStatus.ESCALATED},
+                actor, ticket, TicketStatus.ESCALATED if change else f"escalation opened ({level})",
+                reason=reason, escalation=escalation.pk, severity=level, **change,
             )
     _notify(escalation, messages)
     return escalation, True

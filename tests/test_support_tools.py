@@ -274,3 +274,13 @@ def test_record_agent_event_errors(args: dict, message: str) -> None:
     before = counts()
     assert message in call_tool("record_agent_event", args)["error"]
     assert counts() == before
+
+
+def test_escalating_a_ticket_already_marked_escalated_and_odd_adopted_severities() -> None:
+    ticket = _demo_ticket()
+    call_tool("update_ticket_status", {"ticketId": str(ticket.pk), "status": "escalated"})
+    first = call_tool("escalate_ticket", {"ticketId": str(ticket.pk)})
+    assert Change.objects.filter(entity_id=str(ticket.pk), status="escalation opened (medium)").exists()
+    Escalation.objects.filter(pk=first["id"]).update(severity="URGENT!!")  # as an adopted row may hold it
+    again = call_tool("escalate_ticket", {"ticketId": str(ticket.pk), "severity": "high"})
+    assert again["id"] == first["id"] and again["severity"] == "high"
