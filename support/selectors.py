@@ -32,6 +32,7 @@ __all__ = [
     "ticket_changes",
     "ticket_history",
     "HistoryEntry",
+    "interaction_author",
     "escalations_for_review",
 ]
 
@@ -113,6 +114,16 @@ def ticket_changes(*, ticket: Ticket) -> QuerySet[Change]:
     return Change.objects.filter(entity_type__iexact="ticket", entity_id__in=[str(ticket.pk), ticket.pk.hex, ticket.short_id])
 
 
+def interaction_author(note: Interaction) -> str:
+    """'staff alice', 'agent bot-7 for caller 42', 'system (load_demo_data)'."""
+    if note.author_id:
+        return f"staff {note.author.get_username()}"
+    if note.channel == "system":
+        return f"system ({note.user_id})"
+    agent = f"agent {note.agent_id}" if note.agent_id else "agent"
+    return f"{agent} for caller {note.user_id}" if note.user_id else agent
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime | None
@@ -136,12 +147,8 @@ def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
         who = data.get("actor") or change.made_by or change.agent_id or ""
         entries.append(HistoryEntry(change.created_at, "change", what, str(who), change.reason or ""))
     for note in Interaction.objects.filter(ticket=ticket).select_related("author"):
-        if note.author_id:
-            who = f"staff {note.author.get_username()}"
-        else:
-            who = " ".join(filter(None, [note.agent_id and f"agent {note.agent_id}", note.user_id and f"caller {note.user_id}"]))
         what = f"note ({note.sentiment})" if note.sentiment else "note"
-        entries.append(HistoryEntry(note.created_at, "note", what, who or (note.channel or ""), note.note))
+        entries.append(HistoryEntry(note.created_at, "note", what, interaction_author(note), note.note))
     far_past = datetime.min.replace(tzinfo=dt_timezone.utc)
     entries.sort(key=lambda entry: entry.at or far_past)
     return entries

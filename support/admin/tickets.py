@@ -23,7 +23,7 @@ from support.admin.display import PRIORITY_COLOURS, SEVERITY_COLOURS, STATUS_COL
 from support.admin.filters import QueueFilter, SourceFilter
 from support.errors import SupportError
 from support.models import Escalation, Interaction, Ticket
-from support.selectors import ticket_history
+from support.selectors import interaction_author, ticket_history
 
 __all__ = ["TicketAdmin"]
 
@@ -70,9 +70,7 @@ class InteractionInline(admin.TabularInline):
 
     @admin.display(description="by")
     def written_by(self, obj: Interaction) -> str:
-        if obj.author_id:
-            return f"staff {obj.author.get_username()}"
-        return " ".join(filter(None, [obj.agent_id and f"agent {obj.agent_id}", obj.user_id and f"caller {obj.user_id}"])) or "—"
+        return interaction_author(obj)
 
 
 class EscalationInline(admin.TabularInline):
