@@ -3,7 +3,12 @@ from importlib import import_module
 from django.apps import AppConfig
 
 # Modules whose import registers tools with tools.registry.
-TOOL_MODULES: tuple[str, ...] = ()
+TOOL_MODULES: tuple[str, ...] = (
+    "tools.customers",
+    "tools.tickets",
+    "tools.escalation",
+    "tools.audit",
+)
 
 
 class ToolsConfig(AppConfig):
