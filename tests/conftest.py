@@ -54,8 +54,19 @@ def live_service() -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def service_url(live_service: ServerThread) -> str:
-    return live_service.url
+def service_url(live_service: ServerThread, django_db_blocker) -> Iterator[str]:
+    # Django's request_started/finished receivers look at the server thread's connection on
+    # every request; that is the service's own business, not the test's database use.
+    with django_db_blocker.unblock():
+        yield live_service.url
+    # The chat handler runs thread-sensitive work on asgiref's one shared sync thread (see
+    # convoai/asgi.py), which keeps its database connection between requests, as in production.
+    # Between tests, close it: the next test may not have database access, and PostgreSQL
+    # cannot drop the test database while a connection is open.
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture
