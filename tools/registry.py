@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Awaitable, Callable, Iterable
 
 import orjson
@@ -49,7 +50,7 @@ class ToolContext:
 ToolFn = Callable[[ToolContext, Any], Awaitable[Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Tool:
     name: str
     description: str
@@ -58,20 +59,25 @@ class Tool:
     # A slow tool gets a spoken filler before it runs in a streaming turn.
     slow: bool = False
 
+    # The specs are sent on every model call; pydantic's schema generation costs about half a
+    # millisecond per tool, so each is built once. Callers must not mutate them.
+    @cached_property
     def parameters(self) -> dict[str, Any]:
         schema = self.args.model_json_schema()
         schema.pop("title", None)
         schema.setdefault("properties", {})
         return schema
 
+    @cached_property
     def chat_spec(self) -> dict[str, Any]:
         return {
             "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": self.parameters()},
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
 
+    @cached_property
     def responses_spec(self) -> dict[str, Any]:
-        return {"type": "function", "name": self.name, "description": self.description, "parameters": self.parameters()}
+        return {"type": "function", "name": self.name, "description": self.description, "parameters": self.parameters}
 
 
 _registry: dict[str, Tool] = {}

@@ -33,7 +33,7 @@ class ChatCompletionsUpstream:
         client = get_client()
         kwargs: dict[str, Any] = {"model": turn.model, "messages": conversation, **turn.params}
         if tools:
-            kwargs["tools"] = [tool.chat_spec() for tool in tools]
+            kwargs["tools"] = [tool.chat_spec for tool in tools]
             kwargs["tool_choice"] = tool_choice
         with map_upstream_errors():
             if not turn.stream:

@@ -117,7 +117,7 @@ class ResponsesUpstream:
         if max_tokens:
             kwargs["max_output_tokens"] = max_tokens
         if tools:
-            kwargs["tools"] = [tool.responses_spec() for tool in tools]
+            kwargs["tools"] = [tool.responses_spec for tool in tools]
             kwargs["tool_choice"] = tool_choice
         with map_upstream_errors():
             if not turn.stream:
