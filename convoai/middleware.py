@@ -11,7 +11,7 @@ import os
 import re
 import time
 import uuid
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -118,6 +118,22 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
                 else self.files.get(request.path_info)
             )
             if static_file is not None:
-                response: HttpResponse = await sync_to_async(self.serve)(static_file, request)
-                return response
+                return await sync_to_async(self._serve_read)(static_file, request)
         return await self.get_response(request)  # type: ignore[misc]
+
+    def _serve_read(self, static_file: Any, request: HttpRequest) -> HttpResponse:
+        """WhiteNoise's answer (status, headers, file) with the file read here, in a worker thread.
+
+        WhiteNoise's own file response iterates synchronously, which the ASGI handler would pull
+        chunk by chunk through threads (and warn about). The admin's files are small.
+        """
+        served = static_file.get_response(request.method, request.META)
+        body = b""
+        if served.file is not None:
+            with served.file as file:
+                body = file.read()
+        response = HttpResponse(body, status=int(served.status))
+        del response["Content-Type"]
+        for name, value in served.headers:
+            response[name] = value
+        return response
