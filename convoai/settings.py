@@ -113,6 +113,12 @@ if _database_url:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
         DATABASES["default"].setdefault("OPTIONS", {})
+        # A transaction-mode pooler (Supabase's on port 6543, PgBouncer in transaction mode) hands
+        # each transaction a different server connection, where a server-side cursor would not
+        # exist. (Prepared statements are off already: Django's default prepare_threshold.)
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _read(
+            "DATABASE_TRANSACTION_POOLING", env.bool, str(DATABASES["default"].get("PORT", "")) == "6543"
+        )
 else:
     DATABASES = {
         "default": {

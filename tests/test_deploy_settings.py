@@ -69,6 +69,21 @@ def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     assert result.returncode != 0 and name in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "disabled"),
+    [
+        ({"DATABASE_URL": "postgres://u:p@aws-0-eu-west-1.pooler.supabase.com:6543/postgres"}, "True"),
+        ({"DATABASE_URL": "postgres://u:p@aws-0-eu-west-1.pooler.supabase.com:5432/postgres"}, "False"),
+        ({"DATABASE_URL": "postgres://u:p@pgbouncer:6432/app", "DATABASE_TRANSACTION_POOLING": "true"}, "True"),
+    ],
+)
+def test_a_transaction_mode_pooler_gets_no_server_side_cursors(tmp_path, env, disabled):
+    code = "from django.conf import settings; print(settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])"
+    result = manage("shell", "-c", code, env={"DEBUG": "true"} | env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == disabled
+
+
 # In-process, through Django's test client: each client builds its middleware from the settings
 # in force at its first request.
 
