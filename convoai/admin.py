@@ -87,6 +87,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj.pk, obj.prefix = created.pk, created.prefix
         request._convoai_new_key = key  # type: ignore[attr-defined]  (read once by response_add)
 
+    def delete_model(self, request: HttpRequest, obj: ApiKey) -> None:
+        super().delete_model(request, obj)
+        api_key_cache_clear(obj.prefix)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        prefixes = list(queryset.values_list("prefix", flat=True))
+        super().delete_queryset(request, queryset)
+        for prefix in prefixes:
+            api_key_cache_clear(prefix)
+
     def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None) -> HttpResponse:
         key = getattr(request, "_convoai_new_key", None)
         if key is None:  # pragma: no cover - save_model always sets it

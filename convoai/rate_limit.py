@@ -23,12 +23,22 @@ WINDOW_SECONDS = 60
 
 async def _aincr(key: str) -> int:
     cache = caches["default"]
+    timeout = WINDOW_SECONDS + 5
+    # The key can expire between add and incr (incr then raises ValueError): start it again.
     if isinstance(cache, LocMemCache):
         # In-memory and non-blocking: a direct call spares a thread hop per request.
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
-        return cache.incr(key)
-    await cache.aadd(key, 0, timeout=WINDOW_SECONDS + 5)
-    return await cache.aincr(key)
+        cache.add(key, 0, timeout=timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=timeout)
+            return 1
+    await cache.aadd(key, 0, timeout=timeout)
+    try:
+        return await cache.aincr(key)
+    except ValueError:
+        await cache.aset(key, 1, timeout=timeout)
+        return 1
 
 
 async def arate_limit_hit(principal: KeyPrincipal) -> None:

@@ -266,8 +266,9 @@ AGORA_CUSTOMER_SECRET: str = env.str("AGORA_CUSTOMER_SECRET", default="")
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(f"Invalid value for LOG_LEVEL: {LOG_LEVEL!r} (DEBUG, INFO, WARNING, ERROR or CRITICAL)")
-# One JSON object per line (for a log service), or "plain" for reading in a terminal.
-LOG_FORMAT: str = env.str("LOG_FORMAT", default="json").lower()
+# One JSON object per line (for a log service), or "plain" for reading in a terminal (the
+# default with DEBUG on, i.e. `make run`).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").lower()
 if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured(f"Invalid value for LOG_FORMAT: {LOG_FORMAT!r} (json or plain)")
 from convoai.logs import logging_config  # noqa: E402  (after the values it is built from)

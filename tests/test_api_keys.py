@@ -164,3 +164,16 @@ def test_a_rejected_key_is_not_counted_against_anyone(service_url, openai_double
     _away_from_minute_boundary()
     assert [_chat(service_url, "nope").status_code for _ in range(3)] == [401, 401, 401]
     assert _chat(service_url, "test-llm-key").status_code == 200
+
+
+def test_a_key_deleted_in_the_admin_stops_working_at_once(service_url, openai_double, settings, admin_client):
+    settings.API_KEY_CACHE_SECONDS = 3600
+    api_key, key = api_key_create(name="agent")
+    assert _chat(service_url, key).status_code == 200
+
+    r = admin_client.post(
+        "/admin/convoai/apikey/", {"action": "delete_selected", "_selected_action": [api_key.pk], "post": "yes"}
+    )
+
+    assert r.status_code == 302 and not ApiKey.objects.exists()
+    assert _chat(service_url, key).status_code == 401
