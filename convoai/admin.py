@@ -68,7 +68,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def status(self, obj: ApiKey) -> str:
         return "active" if obj.is_active else "revoked"
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[Any]:
         if obj is None:
             return ["name", "rate_limit_per_minute"]
         return ["name", "masked", "rate_limit_per_minute", "created_at", "created_by", "rotated_at", "last_used_at", "revoked_at"]
@@ -85,7 +85,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             name=obj.name, rate_limit_per_minute=obj.rate_limit_per_minute, created_by=request.user
         )
         obj.pk, obj.prefix = created.pk, created.prefix
-        request._convoai_new_key = key  # type: ignore[attr-defined]  (read once by response_add)
+        # Read once by response_add, which renders it; it is kept nowhere else.
+        request._convoai_new_key = key  # type: ignore[attr-defined]
 
     def delete_model(self, request: HttpRequest, obj: ApiKey) -> None:
         super().delete_model(request, obj)

@@ -38,7 +38,7 @@ class _AsyncMiddleware:
         if not iscoroutinefunction(get_response):  # pragma: no cover - Django adapts for us
             raise TypeError(f"{type(self).__name__} needs an async get_response")
         self.get_response = get_response
-        markcoroutinefunction(self)
+        markcoroutinefunction(self)  # type: ignore[type-var]
 
 
 class HealthCheckMiddleware(_AsyncMiddleware):
