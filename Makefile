@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-export DJANGO_SETTINGS_MODULE := convoai.settings
 
 .PHONY: run test install
 
@@ -20,6 +19,7 @@ run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py bootstrap_demo
 	DEBUG=$${DEBUG:-true} $(VENV)/bin/daphne -b $${HOST:-127.0.0.1} -p $${PORT:-3000} convoai.asgi:application
 
-# The whole test suite: SQLite, or the database DATABASE_URL names.
+# The whole test suite: SQLite, or the database DATABASE_URL names (tests/settings.py: the
+# production settings with a test SECRET_KEY, over plain HTTP).
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m pytest $(PYTEST_ARGS)

@@ -53,14 +53,18 @@ DEBUG: bool = _flag("DEBUG", False)
 SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        # A throwaway key keeps a first run working; sessions do not survive a restart and
-        # `manage.py check --deploy` reports it (convoai.checks).
-        import secrets
-
-        SECRET_KEY = "insecure-ephemeral-" + secrets.token_urlsafe(40)
-    else:
-        SECRET_KEY = "insecure-dev-key-do-not-use-in-production"
+        # Sessions, CSRF tokens and password-reset links are signed with it: a production start
+        # without one must stop here, not on the first admin login. `make run` sets DEBUG=true;
+        # the test suite sets its own key (tests/settings.py).
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY to a long random value (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Render names the service's public host; accept it without repeating it in ALLOWED_HOSTS.
+if env.str("RENDER_EXTERNAL_HOSTNAME", default=""):
+    ALLOWED_HOSTS.append(env.str("RENDER_EXTERNAL_HOSTNAME"))
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PORT: int = int(_positive("PORT", _read("PORT", env.int, 3000)))
 
@@ -79,7 +83,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Answers GET /ping before host validation and the HTTPS redirect: load balancers and the
+    # container HEALTHCHECK call it over plain HTTP on an internal address.
+    "convoai.middleware.HealthCheckMiddleware",
+    # X-Request-ID in/out, the id on every log record, one access-log line per request.
+    "convoai.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's CSS/JS under daphne (WhiteNoise, wrapped so the stack stays async).
+    "convoai.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,7 +100,7 @@ MIDDLEWARE = [
 ]
 
 # The chat endpoint's own middleware chain (convoai.asgi): keep it to async-native middleware.
-API_MIDDLEWARE: list[str] = []
+API_MIDDLEWARE: list[str] = ["convoai.middleware.RequestIdMiddleware"]
 
 ROOT_URLCONF = "convoai.urls"
 ASGI_APPLICATION = "convoai.asgi.application"
@@ -119,6 +130,12 @@ if _database_url:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
         DATABASES["default"].setdefault("OPTIONS", {})
+        # A transaction-mode pooler (Supabase's on port 6543, PgBouncer in transaction mode) hands
+        # each transaction a different server connection, where a server-side cursor would not
+        # exist. (Prepared statements are off already: Django's default prepare_threshold.)
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = _read(
+            "DATABASE_TRANSACTION_POOLING", env.bool, str(DATABASES["default"].get("PORT", "")) == "6543"
+        )
 else:
     DATABASES = {
         "default": {
@@ -143,11 +160,67 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` (run in the image build) writes hashed, compressed copies and a manifest that
+# WhiteNoise serves with far-future cache headers. Without a collected manifest (`make run`, the
+# tests, a first run from a checkout) the files are served straight from the apps' folders.
+# The build sets COLLECTSTATIC=1 so that the first `collectstatic` writes the manifest.
+STATIC_COLLECTED: bool = (STATIC_ROOT / "staticfiles.json").exists()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED or _read("COLLECTSTATIC", env.bool, False)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS: bool = not STATIC_COLLECTED
+WHITENOISE_MANIFEST_STRICT = False
+
+# --- HTTPS behind a load balancer -------------------------------------------------------------
+# Every target (Heroku, Render, a container behind a proxy) terminates TLS at the load balancer
+# and forwards plain HTTP with `X-Forwarded-Proto`. Trust that header only there: a service
+# reachable directly could be sent a forged one (TRUST_X_FORWARDED_PROTO=false then).
+TRUST_X_FORWARDED_PROTO: bool = _read("TRUST_X_FORWARDED_PROTO", env.bool, not DEBUG)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT: bool = _read("SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^ping$"]
+SESSION_COOKIE_SECURE: bool = _read("SESSION_COOKIE_SECURE", env.bool, not DEBUG)
+CSRF_COOKIE_SECURE: bool = _read("CSRF_COOKIE_SECURE", env.bool, not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# HSTS: browsers refuse plain HTTP for a year once they have seen the header. 0 turns it off.
+SECURE_HSTS_SECONDS: int = int(_read("SECURE_HSTS_SECONDS", env.int, 0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = _read("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, True)
+# Preload-list submission is a decision about the whole domain, taken by its owner: opt in only.
+SECURE_HSTS_PRELOAD: bool = _read("SECURE_HSTS_PRELOAD", env.bool, False)
+SILENCED_SYSTEM_CHECKS: list[str] = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Cache ----------------------------------------------------------------------------------
+# Holds the per-key rate-limit counters. The default is per process; with several web processes
+# set CACHE_URL to a shared cache (redis://..., or dbcache://convoai_cache after
+# `manage.py createcachetable`) so the limit holds across them.
+try:
+    CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="locmemcache://convoai"))}
+except Exception as exc:  # django-environ raises several types for a bad URL
+    raise ImproperlyConfigured(f"Invalid value for CACHE_URL: {exc}") from exc
 
 # --- The chat endpoint ----------------------------------------------------------------------
 # Bearer key Convo AI sends (properties.llm.api_key). Unset: the endpoint is open only with
 # DEBUG on (local development); otherwise it answers 503 until the key is set.
 LLM_API_KEY: str = env.str("LLM_API_KEY", default="")
+# Keys created by staff in the admin (convoai.ApiKey) are accepted as well. A change there reaches
+# every process within this many seconds (each process caches a key's record that long).
+API_KEY_CACHE_SECONDS: float = _read("API_KEY_CACHE_SECONDS", env.float, 5.0)
+if API_KEY_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"API_KEY_CACHE_SECONDS must be 0 or more (got {API_KEY_CACHE_SECONDS})")
+# Chat requests per minute per key (LLM_API_KEY counts as one key); a key in the admin may set
+# its own. 0 = no limit. Over it: 429 with Retry-After.
+API_KEY_RATE_LIMIT: int = int(_read("API_KEY_RATE_LIMIT", env.int, 600))
+if API_KEY_RATE_LIMIT < 0:
+    raise ImproperlyConfigured(f"API_KEY_RATE_LIMIT must be 0 or more (got {API_KEY_RATE_LIMIT})")
 # Largest accepted request body; bigger bodies get 413 in OpenAI's error shape.
 MAX_REQUEST_BYTES: int = int(_positive("MAX_REQUEST_BYTES", _read("MAX_REQUEST_BYTES", env.int, 1_048_576)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
@@ -214,17 +287,13 @@ AGORA_CUSTOMER_SECRET: str = env.str("AGORA_CUSTOMER_SECRET", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "httpx": {"level": "WARNING"},
-        "httpx2": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-        "openai": {"level": "WARNING"},
-    },
-}
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"Invalid value for LOG_LEVEL: {LOG_LEVEL!r} (DEBUG, INFO, WARNING, ERROR or CRITICAL)")
+# One JSON object per line (for a log service), or "plain" for reading in a terminal (the
+# default with DEBUG on, i.e. `make run`).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"Invalid value for LOG_FORMAT: {LOG_FORMAT!r} (json or plain)")
+from convoai.logs import logging_config  # noqa: E402  (after the values it is built from)
+
+LOGGING = logging_config(LOG_LEVEL, LOG_FORMAT)

@@ -80,3 +80,17 @@ def client(service_url: str) -> Iterator[openai.OpenAI]:
     """The official openai client, pointed at our service as any OpenAI user would."""
     with openai.OpenAI(base_url=f"{service_url}/v1", api_key=LLM_KEY, max_retries=0, timeout=10) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_key_state(settings) -> Iterator[None]:
+    """Each test starts with no cached API keys and no rate-limit counts (ids repeat after a flush)."""
+    from django.core.cache import caches
+
+    from convoai.api_keys import api_key_cache_clear
+
+    settings.API_KEY_RATE_LIMIT = 0  # tests of the limit set their own
+    api_key_cache_clear()
+    caches["default"].clear()
+    yield
+    api_key_cache_clear()
