@@ -6,12 +6,12 @@ question costs nothing) and the `CachedEmbedding` table keyed by model and SHA-2
 (re-ingesting a document, or restarting, re-uses every vector already paid for). The client is
 the engine's shared AsyncOpenAI, one per event loop.
 
-Vectors travel as float32 lists; we ask the endpoint for base64, which is smaller on the wire
-and what the SDK decodes fastest.
+Vectors are float32. The SDK asks the endpoint for base64 (smaller on the wire) and decodes it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from collections import OrderedDict
@@ -115,13 +115,21 @@ async def _arequest(model: str, texts: list[str]) -> list[np.ndarray]:
     import openai
 
     try:
-        response = await get_client().embeddings.create(model=model, input=texts, encoding_format="base64")
+        # No encoding_format: the SDK then asks for base64 itself and decodes it for us.
+        response = await get_client().embeddings.create(model=model, input=texts)
     except openai.OpenAIError as exc:
         raise EmbeddingError(f"the embeddings endpoint failed: {exc}") from exc
     data = sorted(response.data, key=lambda item: item.index)
     if len(data) != len(texts):
         raise EmbeddingError(f"asked for {len(texts)} embeddings, got {len(data)}")
-    return [np.asarray(item.embedding, dtype=np.float32) for item in data]
+    vectors = []
+    for item in data:
+        embedding = item.embedding
+        if isinstance(embedding, str):  # an endpoint that answers base64 regardless
+            vectors.append(np.frombuffer(base64.b64decode(embedding), dtype="<f4").astype(np.float32))
+        else:
+            vectors.append(np.asarray(embedding, dtype=np.float32))
+    return vectors
 
 
 async def aembed_texts(texts: Sequence[str], *, batch_size: int | None = None, use_db_cache: bool = True) -> list[np.ndarray]:

@@ -29,6 +29,10 @@ __all__ = ["retrieve_context", "aretrieve", "render_context", "fallback_text", "
 
 logger = logging.getLogger(__name__)
 
+# Share of the budget after which a store gives up optional steps (the embedded store's vector
+# ranking) and answers with what it has.
+OPTIONAL_STEP_SHARE = 0.8
+
 Outcome = Literal["hits", "blank", "empty", "timeout", "error"]
 
 
@@ -87,7 +91,9 @@ async def aretrieve(query: str, *, top_k: int | None = None, timeout_ms: float |
         async with asyncio.timeout(budget_ms / 1000):
             store = get_store()
             store_label = store.name
-            result = await store.asearch(query, top_k=top_k)
+            # Optional slow steps must be given up with a margin left to rank and render.
+            deadline = asyncio.get_running_loop().time() + budget_ms * OPTIONAL_STEP_SHARE / 1000
+            result = await store.asearch(query, top_k=top_k, deadline=deadline)
     except TimeoutError:
         logger.warning("knowledge retrieval missed its %d ms budget (store %s); the turn goes on with the fallback text", budget_ms, store_label or "?")
         return done("timeout", store=store_label, error=f"no answer within {budget_ms:g} ms")

@@ -58,7 +58,10 @@ class KnowledgeStore:
     # True when the store cannot work without embeddings (ingestion must embed every chunk).
     needs_embeddings = False
 
-    async def asearch(self, query: str, *, top_k: int) -> SearchResult:
+    async def asearch(self, query: str, *, top_k: int, deadline: float | None = None) -> SearchResult:
+        """Top passages for `query`. `deadline` (event-loop time) is when the caller stops
+        waiting: a store with an optional slow step (the embedded store's vector ranking)
+        skips it rather than miss the deadline."""
         raise NotImplementedError
 
     def write_chunks(self, chunks: Sequence[StoredChunk]) -> None:

@@ -82,7 +82,7 @@ class PineconeStore(KnowledgeStore):
             return self._sync_index
 
     # --- search -------------------------------------------------------------------------------
-    async def asearch(self, query: str, *, top_k: int) -> SearchResult:
+    async def asearch(self, query: str, *, top_k: int, deadline: float | None = None) -> SearchResult:
         from pinecone.errors import PineconeError
 
         timings: dict[str, float] = {}
