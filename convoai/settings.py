@@ -174,6 +174,11 @@ RAG_TIMEOUT_MS: int = int(_positive("RAG_TIMEOUT_MS", _read("RAG_TIMEOUT_MS", en
 RAG_STORE: str = env.str("RAG_STORE", default="auto").strip().lower()
 if RAG_STORE not in ("auto", "embedded", "pinecone"):
     raise ImproperlyConfigured(f"Invalid value for RAG_STORE: {RAG_STORE!r} (auto, embedded or pinecone)")
+# Ask the embeddings endpoint for shorter vectors (text-embedding-3 models accept 256 to 3072):
+# less memory and a faster scan in the embedded store. 0 keeps the model's own size.
+OPENAI_EMBEDDING_DIMENSIONS: int = int(_read("OPENAI_EMBEDDING_DIMENSIONS", env.int, 0))
+if OPENAI_EMBEDDING_DIMENSIONS < 0:
+    raise ImproperlyConfigured("OPENAI_EMBEDDING_DIMENSIONS must be 0 (the model's size) or more")
 # Vector matches below this cosine similarity are dropped, so an unrelated question gets the
 # fallback text rather than the least-bad passage.
 RAG_MIN_SIMILARITY: float = _read("RAG_MIN_SIMILARITY", env.float, 0.25)

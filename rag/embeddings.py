@@ -46,7 +46,9 @@ def embeddings_available() -> bool:
 
 
 def embedding_model() -> str:
-    return settings.OPENAI_EMBEDDING_MODEL
+    """The name vectors are stamped and cached with: the model, and its size when shortened."""
+    dims = settings.OPENAI_EMBEDDING_DIMENSIONS
+    return f"{settings.OPENAI_EMBEDDING_MODEL}@{dims}" if dims else settings.OPENAI_EMBEDDING_MODEL
 
 
 def text_hash(text: str) -> str:
@@ -111,12 +113,13 @@ async def _astore(model: str, vectors: dict[str, np.ndarray]) -> None:
     )
 
 
-async def _arequest(model: str, texts: list[str]) -> list[np.ndarray]:
+async def _arequest(texts: list[str]) -> list[np.ndarray]:
     import openai
 
+    options = {"dimensions": settings.OPENAI_EMBEDDING_DIMENSIONS} if settings.OPENAI_EMBEDDING_DIMENSIONS else {}
     try:
         # No encoding_format: the SDK then asks for base64 itself and decodes it for us.
-        response = await get_client().embeddings.create(model=model, input=texts)
+        response = await get_client().embeddings.create(model=settings.OPENAI_EMBEDDING_MODEL, input=texts, **options)
     except openai.OpenAIError as exc:
         raise EmbeddingError(f"the embeddings endpoint failed: {exc}") from exc
     data = sorted(response.data, key=lambda item: item.index)
@@ -160,7 +163,7 @@ async def aembed_texts(texts: Sequence[str], *, batch_size: int | None = None, u
     pending = list(todo.items())
     for start in range(0, len(pending), step):
         batch = pending[start : start + step]
-        vectors = await _arequest(model, [t for _, t in batch])
+        vectors = await _arequest([t for _, t in batch])
         fresh = {h: v for (h, _), v in zip(batch, vectors)}
         if use_db_cache:
             await _astore(model, fresh)

@@ -29,7 +29,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import bm25s
 import numpy as np
@@ -83,17 +83,29 @@ class Snapshot:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(cls, fingerprint: tuple[Any, ...], rows: Sequence[tuple[str, str, str, str, Any, str]], model: str) -> "Snapshot":
+    def build(
+        cls, fingerprint: tuple[Any, ...], rows: Iterable[tuple[Any, ...]], model: str, vector_count: int
+    ) -> "Snapshot":
+        """Build from (vector_id, title, text, source[, embedding, embedding_model]) rows.
+
+        Vectors go straight into a preallocated matrix of `vector_count` rows, so the peak memory
+        is the matrix, not the matrix plus every row's bytes.
+        """
         ids, titles, texts, sources = [], [], [], []
-        vectors: list[np.ndarray] = []
+        matrix: np.ndarray | None = None
         vector_rows: list[int] = []
-        for index, (vector_id, title, text, source, embedding, emb_model) in enumerate(rows):
-            ids.append(vector_id)
-            titles.append(title)
-            texts.append(text)
-            sources.append(source)
-            if embedding is not None and model and emb_model == model:
-                vectors.append(vector_from_bytes(embedding))
+        for index, row in enumerate(rows):
+            ids.append(row[0])
+            titles.append(row[1])
+            texts.append(row[2])
+            sources.append(row[3])
+            if model and len(row) > 4 and row[4] is not None and row[5] == model:
+                vector = vector_from_bytes(row[4])
+                if matrix is None:
+                    matrix = np.empty((vector_count, vector.shape[0]), dtype=np.float32)
+                if vector.shape[0] != matrix.shape[1] or len(vector_rows) >= matrix.shape[0]:
+                    continue  # a vector of another size (or written after the count): skip it
+                matrix[len(vector_rows)] = vector
                 vector_rows.append(index)
         tokenizer = bm25 = stemmer = None
         term_ceiling, unknown_term_ceiling = np.zeros(0, dtype=np.float32), 0.0
@@ -104,11 +116,12 @@ class Snapshot:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
             term_ceiling, unknown_term_ceiling = _term_ceilings(bm25)
-        matrix = None
-        if vectors and len({v.shape[0] for v in vectors}) == 1:
-            matrix = np.vstack(vectors).astype(np.float32)
+        if matrix is not None and vector_rows:
+            matrix = matrix[: len(vector_rows)]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms == 0, 1, norms)
+        else:
+            matrix = None
         return cls(
             fingerprint=fingerprint,
             ids=ids,
@@ -238,12 +251,13 @@ class EmbeddedStore(KnowledgeStore):
                     self._checked_at = time.monotonic()
                 return current
             started = time.perf_counter()
-            rows = list(
-                KnowledgeChunk.objects.filter(document__store=self.name)
-                .order_by("id")
-                .values_list("vector_id", "title", "text", "document__source", "embedding", "embedding_model")
-            )
-            snapshot = Snapshot.build(fingerprint, rows, fingerprint[3])
+            model = fingerprint[3]
+            chunks = KnowledgeChunk.objects.filter(document__store=self.name).order_by("id")
+            vector_count = chunks.filter(embedding_model=model, embedding__isnull=False).count() if model else 0
+            fields = ["vector_id", "title", "text", "document__source"]
+            if vector_count:
+                fields += ["embedding", "embedding_model"]
+            snapshot = Snapshot.build(fingerprint, chunks.values_list(*fields).iterator(chunk_size=2000), model, vector_count)
             logger.info("knowledge index rebuilt: %d chunks in %.0f ms", snapshot.size, _ms(started))
             with self._lock:
                 self._snapshot = snapshot
@@ -315,7 +329,8 @@ class EmbeddedStore(KnowledgeStore):
                 else:
                     timings["embed_wait"] = _ms(step)
                     step = time.perf_counter()
-                    vector = snapshot.vector(query_vector, limit, settings.RAG_MIN_SIMILARITY)
+                    # A thread: at 100k chunks the scan takes tens of ms, too long to hold the loop.
+                    vector = await asyncio.to_thread(snapshot.vector, query_vector, limit, settings.RAG_MIN_SIMILARITY)
                     timings["vector"] = _ms(step)
             elif embed_task is not None:
                 notes.append("no chunk carries an embedding of the current model: lexical ranking only")
