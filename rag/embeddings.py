@@ -55,7 +55,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def vector_to_bytes(vector: Sequence[float]) -> bytes:
+def vector_to_bytes(vector: Sequence[float] | np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 

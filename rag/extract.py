@@ -100,7 +100,7 @@ def _pdf_text(data: bytes) -> tuple[str, str]:
     try:
         reader = PdfReader(BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "")
+        title = str(reader.metadata.title or "") if reader.metadata else ""
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ExtractionError(f"cannot read the PDF: {exc}") from exc
     return title, "\n\n".join(pages)

@@ -49,6 +49,7 @@ SAMPLE_KB_DIR = Path(__file__).resolve().parent / "sample_kb"
 CHUNKER_VERSION = "1"
 
 Progress = Callable[[int], None]
+MAX_SOURCE_CHARS = 500  # KnowledgeDocument.source
 
 
 class IngestionError(RuntimeError):
@@ -118,7 +119,7 @@ def document_ingest(
         raise IngestionError("a document needs a source (a path, URL or name)")
     if not text:
         raise IngestionError(f"{source}: the document has no text")
-    if len(source) > KnowledgeDocument._meta.get_field("source").max_length:
+    if len(source) > MAX_SOURCE_CHARS:
         raise IngestionError(f"{source[:80]}...: the source is longer than 500 characters")
     title = (title or "").strip()[:300]
     store = store or get_store()
@@ -181,8 +182,8 @@ def document_ingest(
         with transaction.atomic():
             now = timezone.now()
             created = document is None
-            if created:
-                document = KnowledgeDocument(source=source, created_at=now)
+            if document is None:
+                document = KnowledgeDocument(source=source)
             document.title = title
             document.content = text
             document.content_hash = doc_hash

@@ -31,6 +31,7 @@ def _pinecone_server() -> Iterator[tuple[PineconeDouble, ServerThread]]:
 def pinecone(_pinecone_server: tuple[PineconeDouble, ServerThread], settings: Any) -> Iterator[PineconeDouble]:
     double, server = _pinecone_server
     double.reset()
+    double.host = server.url
     settings.PINECONE_API_KEY = API_KEY
     settings.PINECONE_HOST = server.url
     settings.PINECONE_NAMESPACE = NAMESPACE
@@ -111,3 +112,16 @@ def test_pinecone_ingestion_without_embeddings_is_refused(pinecone: PineconeDoub
     with pytest.raises(CommandError):
         call_command("ingest", str(tmp_path), "--no-progress", stdout=quiet(), stderr=quiet())
     assert pinecone.vectors(NAMESPACE) == {} and not KnowledgeDocument.objects.exists()
+
+
+def test_an_index_named_by_pinecone_index_is_found_through_the_control_plane(
+    pinecone: PineconeDouble, openai_double: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", pinecone.host)  # the SDK's own variable
+    settings.PINECONE_HOST = ""
+    settings.PINECONE_INDEX = pinecone.index_name
+    call_command("ingest_sample_kb", stdout=quiet())
+    result = retrieve("refund issued within 2 business days of the return reaching the warehouse", timeout_ms=10_000)
+    assert result.outcome == "hits" and RETURNS in sources(result)
+    described = [r for r in pinecone.requests if r["path"] == f"/indexes/{pinecone.index_name}"]
+    assert len(described) == 2  # once for ingestion's client, once for the query client; then cached

@@ -1,7 +1,9 @@
 """A protocol-faithful Pinecone data-plane double: a raw ASGI app on a real socket.
 
 It speaks the REST the official SDK sends to an index host (`Api-Key` header, camelCase JSON):
-POST /vectors/upsert, /query, /vectors/delete, /vectors/fetch (GET) and /describe_index_stats.
+POST /vectors/upsert, /query, /vectors/delete, /vectors/fetch (GET) and /describe_index_stats;
+and, as the control plane (the SDK's PINECONE_CONTROLLER_HOST), GET /indexes/{name}, which
+describes one serverless index `index_name` served by this same double at `host`.
 Vectors live in memory per namespace; queries rank by cosine similarity like a cosine index.
 Tests can make it fail (`fail_with = 500`) or hang until released (`hang()` / `release()`),
 and read what it received in `requests`.
@@ -38,6 +40,8 @@ class PineconeDouble:
         self._released = threading.Event()
         self._released.set()
         self.dimension: int | None = None
+        self.index_name = "support-kb"
+        self.host = ""  # set by the fixture once the server has a port
 
     # --- scripting ------------------------------------------------------------------------
     def reset(self) -> None:
@@ -97,6 +101,8 @@ class PineconeDouble:
             namespace = (query.get("namespace") or [""])[0]
             found = {i: self.vectors(namespace)[i] for i in query.get("ids", []) if i in self.vectors(namespace)}
             await self._json(send, 200, {"vectors": found, "namespace": namespace, "usage": {"readUnits": 1}})
+        elif method == "GET" and path.startswith("/indexes/"):
+            await self._describe_index(path.removeprefix("/indexes/"), send)
         elif path == "/describe_index_stats":
             stats = {ns: {"vectorCount": len(v)} for ns, v in self.namespaces.items()}
             total = sum(len(v) for v in self.namespaces.values())
@@ -112,6 +118,24 @@ class PineconeDouble:
 
     async def _bad(self, send: Send, message: str) -> None:
         await self._json(send, 400, {"code": 3, "message": message, "details": []})
+
+    async def _describe_index(self, name: str, send: Send) -> None:
+        if name != self.index_name:
+            await self._json(send, 404, {"error": {"code": "NOT_FOUND", "message": f"Resource {name} not found"}, "status": 404})
+            return
+        await self._json(
+            send,
+            200,
+            {
+                "name": name,
+                "host": self.host,
+                "status": {"ready": True, "state": "Ready"},
+                "schema": {"fields": {"values": {"type": "dense_vector", "dimension": self.dimension or 64, "metric": "cosine"}}},
+                "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
+                "deletion_protection": "disabled",
+                "tags": None,
+            },
+        )
 
     async def _upsert(self, payload: dict[str, Any], send: Send) -> None:
         vectors = payload.get("vectors")
