@@ -66,6 +66,7 @@ class IngestResult:
     removed: int = 0
     embedded: int = 0
     lexical_only: bool = False
+    embedding_failed: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -111,8 +112,13 @@ def document_ingest(
     store: KnowledgeStore | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    embed: bool = True,
 ) -> IngestResult:
-    """Ingest one document's text under `source`. Raises IngestionError (nothing half-written)."""
+    """Ingest one document's text under `source`. Raises IngestionError (nothing half-written).
+
+    `embed=False` stores the embedded store's chunks for lexical search without trying the
+    endpoint (a batch whose endpoint already failed once does not wait on it again).
+    """
     source = source.strip()
     text = text.strip()
     if not source:
@@ -125,7 +131,7 @@ def document_ingest(
     store = store or get_store()
     size, overlap = settings.RAG_CHUNK_CHARS, settings.RAG_CHUNK_OVERLAP
     doc_hash = _sha256(CHUNKER_VERSION, title, text, str(size), str(overlap))
-    want_vectors = store.needs_embeddings or embeddings_available()
+    want_vectors = store.needs_embeddings or (embed and embeddings_available())
     model = embedding_model() if want_vectors else ""
 
     document = KnowledgeDocument.objects.filter(source=source).first()
@@ -155,6 +161,7 @@ def document_ingest(
         if model and (force or vid not in existing or existing[vid].embedding_model != model or existing[vid].embedding is None)
     ]
     lexical_only = not model
+    embedding_failed = False
     if to_embed:
         try:
             embedded = _embed([t for _, t in to_embed], progress)
@@ -163,7 +170,7 @@ def document_ingest(
                 raise IngestionError(f"{source}: {exc}") from exc
             notes.append(f"embedding failed, stored for lexical search only: {exc}")
             logger.warning("%s: embedding failed, stored for lexical search only: %s", source, exc)
-            model, lexical_only = "", True
+            model, lexical_only, embedding_failed = "", True, True
         else:
             vectors = {vid: v for (vid, _), v in zip(to_embed, embedded)}
 
@@ -236,6 +243,7 @@ def document_ingest(
         removed=len(stale_ids),
         embedded=len(vectors),
         lexical_only=lexical_only,
+        embedding_failed=embedding_failed,
         notes=notes,
     )
 
@@ -309,5 +317,15 @@ def document_delete(document: KnowledgeDocument, *, store: KnowledgeStore | None
 
 
 def sample_kb_ingest(*, progress: Progress | None = None) -> list[IngestResult]:
-    """Load the demo knowledge base shipped in `rag/sample_kb` (idempotent, fast when unchanged)."""
-    return [path_ingest(path, progress=progress) for path in paths_collect([SAMPLE_KB_DIR])]
+    """Load the demo knowledge base shipped in `rag/sample_kb` (idempotent, fast when unchanged).
+
+    If the embeddings endpoint fails once, the remaining documents are stored for lexical search
+    without trying it again, so a first run with an unreachable endpoint still starts quickly.
+    """
+    results: list[IngestResult] = []
+    embed = True
+    for path in paths_collect([SAMPLE_KB_DIR]):
+        result = path_ingest(path, progress=progress, embed=embed)
+        embed = embed and not result.embedding_failed
+        results.append(result)
+    return results

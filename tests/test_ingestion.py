@@ -153,3 +153,14 @@ def test_bootstrap_demo_loads_the_sample_kb() -> None:
     run("bootstrap_demo")
     assert KnowledgeDocument.objects.count() == len(list(SAMPLE_KB_DIR.glob("*.md")))
     assert "0 (re)ingested" in run("bootstrap_demo")
+
+
+def test_a_failing_embeddings_endpoint_leaves_a_lexical_kb_and_is_tried_once(openai_double: Any) -> None:
+    from tests.doubles.openai_server import Reply
+
+    openai_double.queue(Reply(status=500))
+    output = run("ingest_sample_kb")
+    assert "6 documents" in output and "lexical search only" in output
+    assert openai_double.embedding_calls == 1
+    assert not KnowledgeChunk.objects.filter(embedding__isnull=False).exists()
+    assert retrieve("Do gift cards expire?", timeout_ms=10_000).outcome == "hits"

@@ -39,15 +39,17 @@ class Command(BaseCommand):
         if not files:
             raise CommandError("no supported files found (.md, .markdown, .txt, .html, .htm, .pdf)")
         failures = 0
+        embed = True  # after one embeddings failure, the rest go in lexical-only without waiting on it
         with tqdm(total=len(files), unit="doc", disable=options["no_progress"], desc="Ingesting", leave=False) as bar:
             for path in files:
                 bar.set_postfix_str(path.name)
                 try:
-                    result = path_ingest(path, store=store, force=options["force"])
+                    result = path_ingest(path, store=store, force=options["force"], embed=embed)
                 except IngestionError as exc:
                     failures += 1
                     self.stderr.write(f"   failed  {exc}")
                 else:
+                    embed = embed and not result.embedding_failed
                     bar.clear()
                     report(self, result)
                 bar.update(1)
