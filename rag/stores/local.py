@@ -330,7 +330,14 @@ class EmbeddedStore(KnowledgeStore):
                     timings["embed_wait"] = _ms(step)
                     step = time.perf_counter()
                     # A thread: at 100k chunks the scan takes tens of ms, too long to hold the loop.
-                    vector = await asyncio.to_thread(snapshot.vector, query_vector, limit, settings.RAG_MIN_SIMILARITY)
+                    # Past the deadline the lexical ranking is answered alone.
+                    scan = asyncio.ensure_future(asyncio.to_thread(snapshot.vector, query_vector, limit, settings.RAG_MIN_SIMILARITY))
+                    wait = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+                    try:
+                        vector = await asyncio.wait_for(scan, timeout=wait)
+                    except TimeoutError:
+                        notes.append("vector ranking skipped: the scan did not finish within the budget")
+                        logger.warning("knowledge retrieval: vector scan too slow, lexical ranking only")
                     timings["vector"] = _ms(step)
             elif embed_task is not None:
                 notes.append("no chunk carries an embedding of the current model: lexical ranking only")
