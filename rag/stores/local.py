@@ -17,7 +17,7 @@ let a noisy vector ranking push a clear lexical winner out of the top 4 (36/37 v
 The in-memory index is a snapshot of the chunk rows. It is rebuilt in a background thread when
 this process changes chunks (`invalidate`) or, at most every `CHECK_SECONDS`, when a cheap
 fingerprint query (count, highest id, last ingestion time) shows another process did
-(`manage.py ingest` while the server runs). A search waits for a rebuild at most half the
+(`manage.py ingest` while the server runs). A search waits for a rebuild at most about half the
 retrieval budget, then answers from the previous snapshot.
 """
 
@@ -302,11 +302,15 @@ class EmbeddedStore(KnowledgeStore):
         notes: list[str] = []
         embed_task: asyncio.Task[list[np.ndarray]] | None = None
         started = time.perf_counter()
-        if embeddings_available():
-            # In flight while the index is checked and BM25 runs.
+        current = self._snapshot
+        if embeddings_available() and (current is None or current.matrix is not None):
+            # In flight while the index is checked and BM25 runs (not asked for at all when the
+            # chunks carry no vectors to compare it with).
             embed_task = asyncio.ensure_future(aembed_texts([query]))
+        loop = asyncio.get_running_loop()
+        rebuild_wait = settings.RAG_TIMEOUT_MS / 2000 if deadline is None else max(0.0, deadline - loop.time()) / 2
         try:
-            snapshot = await self._afresh_snapshot(wait=settings.RAG_TIMEOUT_MS / 2000)
+            snapshot = await self._afresh_snapshot(wait=rebuild_wait)
             timings["index"] = _ms(started)
             if snapshot is None or snapshot.size == 0:
                 return SearchResult([], timings, ["the knowledge base is empty"])
