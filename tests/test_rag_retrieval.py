@@ -116,3 +116,26 @@ def test_a_store_error_gives_the_fallback(settings: Any) -> None:
     assert result.outcome == "error"
     assert result.context == settings.RAG_FALLBACK_TEXT
     assert "PINECONE_API_KEY" in result.error
+
+
+def test_folding_the_previous_question_into_short_follow_ups_finds_their_article(sample_kb: None, settings: Any) -> None:
+    from rag.query import retrieval_query
+    from tests.rag_labelled import FOLLOW_UPS
+
+    def found(fold: bool) -> int:
+        hits = 0
+        for previous, follow_up, expected in FOLLOW_UPS:
+            messages = [{"role": "user", "content": previous}, {"role": "assistant", "content": "..."}, {"role": "user", "content": follow_up}]
+            hits += expected in sources(retrieve(retrieval_query(messages, fold_follow_ups=fold), timeout_ms=10_000))[: settings.RAG_TOP_K]
+        return hits
+
+    assert found(fold=True) == len(FOLLOW_UPS)
+    assert found(fold=False) < len(FOLLOW_UPS)
+
+
+def test_a_long_last_message_is_searched_alone() -> None:
+    from rag.query import retrieval_query
+
+    messages = [{"role": "user", "content": "Where is my parcel?"}, {"role": "user", "content": [{"type": "text", "text": "How do I reset the password on my account?"}]}]
+    assert retrieval_query(messages) == "How do I reset the password on my account?"
+    assert retrieval_query([{"role": "assistant", "content": "Hi"}]) == ""
