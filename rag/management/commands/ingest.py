@@ -40,11 +40,18 @@ class Command(BaseCommand):
             raise CommandError("no supported files found (.md, .markdown, .txt, .html, .htm, .pdf)")
         failures = 0
         embed = True  # after one embeddings failure, the rest go in lexical-only without waiting on it
+        embedded = 0
         with tqdm(total=len(files), unit="doc", disable=options["no_progress"], desc="Ingesting", leave=False) as bar:
+
+            def chunks_embedded(count: int) -> None:
+                nonlocal embedded
+                embedded += count
+                bar.set_postfix_str(f"{path.name}, {embedded} chunks embedded")
+
             for path in files:
                 bar.set_postfix_str(path.name)
                 try:
-                    result = path_ingest(path, store=store, force=options["force"], embed=embed)
+                    result = path_ingest(path, store=store, force=options["force"], embed=embed, progress=chunks_embedded)
                 except IngestionError as exc:
                     failures += 1
                     self.stderr.write(f"   failed  {exc}")
