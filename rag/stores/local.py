@@ -36,11 +36,11 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Count, Max
 
 from rag.embeddings import EmbeddingError, aembed_texts, embedding_model, embeddings_available, vector_from_bytes
-from rag.stores.base import Hit, KnowledgeStore, SearchResult, StoredChunk
+from rag.stores.base import Hit, KnowledgeStore, SearchResult, StoredChunk, StoreError
 
 __all__ = ["EmbeddedStore", "Snapshot", "RRF_K", "CHECK_SECONDS"]
 
@@ -295,6 +295,11 @@ class EmbeddedStore(KnowledgeStore):
         except TimeoutError:
             logger.info("knowledge index still rebuilding; answering from the previous snapshot")
             return snapshot
+        except (DatabaseError, RuntimeError) as exc:  # the database is unreachable or refused us
+            if snapshot is not None:
+                logger.warning("knowledge index not refreshed (%s); answering from the previous snapshot", exc)
+                return snapshot
+            raise StoreError(f"cannot load the knowledge base from the database: {exc}") from exc
 
     # --- search -------------------------------------------------------------------------------
     async def asearch(self, query: str, *, top_k: int, deadline: float | None = None) -> SearchResult:
