@@ -15,6 +15,7 @@ from dataclasses import dataclass
 __all__ = ["Chunk", "chunk_document"]
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+LINE_WRAP_RE = re.compile(r"[ \t]*\n[ \t]*(?!(?:[-*+•]|\d+[.)])\s)")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
@@ -45,7 +46,8 @@ def _units(body: str, size: int) -> list[str]:
     """
     units: list[str] = []
     for paragraph in re.split(r"\n\s*\n", body):
-        paragraph = paragraph.strip()
+        # Hard-wrapped lines are one line of text; list items stay on lines of their own.
+        paragraph = LINE_WRAP_RE.sub(" ", paragraph.strip())
         if not paragraph:
             continue
         if len(paragraph) <= size:

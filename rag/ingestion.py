@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_KB_DIR = Path(__file__).resolve().parent / "sample_kb"
 # Bump when chunking changes in a way that should re-chunk every document.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 Progress = Callable[[int], None]
 MAX_SOURCE_CHARS = 500  # KnowledgeDocument.source
