@@ -139,3 +139,14 @@ def test_a_long_last_message_is_searched_alone() -> None:
     messages = [{"role": "user", "content": "Where is my parcel?"}, {"role": "user", "content": [{"type": "text", "text": "How do I reset the password on my account?"}]}]
     assert retrieval_query(messages) == "How do I reset the password on my account?"
     assert retrieval_query([{"role": "assistant", "content": "Hi"}]) == ""
+
+
+def test_system_checks_name_a_store_that_cannot_answer(settings: Any) -> None:
+    from django.core.checks import run_checks
+
+    settings.RAG_STORE = "pinecone"
+    settings.PINECONE_API_KEY = ""
+    ids = {message.id for message in run_checks()}
+    assert {"rag.W001", "rag.W002"} <= ids
+    settings.RAG_STORE = "embedded"
+    assert not {m.id for m in run_checks()} & {"rag.W001", "rag.W002"}
