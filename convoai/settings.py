@@ -8,6 +8,7 @@ Pinecone when they are present. A malformed value stops start-up with the variab
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Any, Callable
 
@@ -264,6 +265,52 @@ PINECONE_NAMESPACE: str = env.str("PINECONE_NAMESPACE", default="")
 PINECONE_TOP_K: int = int(_positive("PINECONE_TOP_K", _read("PINECONE_TOP_K", env.int, 4)))
 RAG_TOP_K: int = int(_positive("RAG_TOP_K", _read("RAG_TOP_K", env.int, PINECONE_TOP_K)))
 RAG_TIMEOUT_MS: int = int(_positive("RAG_TIMEOUT_MS", _read("RAG_TIMEOUT_MS", env.int, 300)))
+# Which store answers retrieval: "embedded" (the Django database), "pinecone", or "auto"
+# (Pinecone when PINECONE_API_KEY is set, else embedded).
+RAG_STORE: str = env.str("RAG_STORE", default="auto").strip().lower()
+if RAG_STORE not in ("auto", "embedded", "pinecone"):
+    raise ImproperlyConfigured(f"Invalid value for RAG_STORE: {RAG_STORE!r} (auto, embedded or pinecone)")
+# Ask the embeddings endpoint for shorter vectors (text-embedding-3 models accept 256 to 3072):
+# less memory and a faster scan in the embedded store. 0 keeps the model's own size.
+OPENAI_EMBEDDING_DIMENSIONS: int = int(_read("OPENAI_EMBEDDING_DIMENSIONS", env.int, 0))
+if OPENAI_EMBEDDING_DIMENSIONS < 0:
+    raise ImproperlyConfigured("OPENAI_EMBEDDING_DIMENSIONS must be 0 (the model's size) or more")
+# Vector matches below this cosine similarity are dropped, so an unrelated question gets the
+# fallback text rather than the least-bad passage.
+RAG_MIN_SIMILARITY: float = _read("RAG_MIN_SIMILARITY", env.float, 0.25)
+# Ingestion: characters per chunk, characters repeated between neighbouring chunks, texts per
+# embeddings request.
+RAG_CHUNK_CHARS: int = int(_positive("RAG_CHUNK_CHARS", _read("RAG_CHUNK_CHARS", env.int, 900)))
+RAG_CHUNK_OVERLAP: int = int(_read("RAG_CHUNK_OVERLAP", env.int, 150))
+if not 0 <= RAG_CHUNK_OVERLAP < RAG_CHUNK_CHARS:
+    raise ImproperlyConfigured("RAG_CHUNK_OVERLAP must be 0 or more and smaller than RAG_CHUNK_CHARS")
+RAG_EMBED_BATCH: int = int(_positive("RAG_EMBED_BATCH", _read("RAG_EMBED_BATCH", env.int, 64)))
+# What the model is told when retrieval finds nothing, fails or misses its budget (contract §7).
+RAG_FALLBACK_TEXT: str = env.str(
+    "RAG_FALLBACK_TEXT",
+    default=(
+        "No knowledge-base article matched this question. Answer from the conversation and the "
+        "support tools; do not invent policies, prices or dates. If you are not sure, say so and "
+        "offer to open a support ticket."
+    ),
+    multiline=True,
+)
+# Our system prompt: {instructions} is SYSTEM_PROMPT, {context} the knowledge-base passages
+# (or RAG_FALLBACK_TEXT). Literal braces are written {{ and }}.
+SYSTEM_PROMPT_TEMPLATE: str = env.str(
+    "SYSTEM_PROMPT_TEMPLATE",
+    default="{instructions}\n\nKnowledge base (use it when it answers the question):\n{context}",
+    multiline=True,
+)
+try:
+    _template_fields = {f for _, f, _, _ in string.Formatter().parse(SYSTEM_PROMPT_TEMPLATE) if f is not None}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"Invalid value for SYSTEM_PROMPT_TEMPLATE: {exc}") from exc
+if not _template_fields <= {"instructions", "context"}:
+    raise ImproperlyConfigured(
+        "SYSTEM_PROMPT_TEMPLATE may only use {instructions} and {context} "
+        f"(found {', '.join(sorted('{' + f + '}' for f in _template_fields - {'instructions', 'context'}))})"
+    )
 
 # --- Support data ---------------------------------------------------------------------------
 SUPABASE_URL: str = env.str("SUPABASE_URL", default="")

@@ -1,6 +1,12 @@
-"""Our system prompt: the configured instructions plus the knowledge-base context."""
+"""Our system prompt: the configured instructions plus the knowledge-base context.
+
+The shape comes from `SYSTEM_PROMPT_TEMPLATE` (`{instructions}` and `{context}`; validated at
+start-up in settings), so an operator can move the context, reword its heading or drop it.
+"""
 
 from __future__ import annotations
+
+from django.conf import settings
 
 __all__ = ["build_system_prompt"]
 
@@ -8,4 +14,4 @@ __all__ = ["build_system_prompt"]
 def build_system_prompt(instructions: str, knowledge: str) -> str:
     if not knowledge:
         return instructions
-    return f"{instructions}\n\nKnowledge base (use it when it answers the question):\n{knowledge}"
+    return settings.SYSTEM_PROMPT_TEMPLATE.format(instructions=instructions, context=knowledge)

@@ -20,6 +20,7 @@ from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, ToolsRunning, Usage
 from convoai.engine.prompt import build_system_prompt
 from convoai.engine.upstream import Upstream, get_upstream
+from rag.query import retrieval_query
 from rag.retriever import retrieve_context
 from tools import registry
 from tools.registry import ToolContext
@@ -56,11 +57,16 @@ def _filler_delay(turn: Turn, calls: list[ToolCall], spoken: list[str]) -> float
 
 
 async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterator[Event]:
-    upstream = upstream or get_upstream()
-    knowledge = await retrieve_context(turn.query)
+    # Retrieval (bounded by RAG_TIMEOUT_MS, never raising) runs while the rest is prepared.
+    knowledge_task = asyncio.ensure_future(retrieve_context(retrieval_query(turn.messages)))
+    try:
+        upstream = upstream or get_upstream()
+        tools = registry.available()
+        knowledge = await knowledge_task
+    finally:
+        knowledge_task.cancel()
     turn.system_prompt = build_system_prompt(turn.system_prompt, knowledge)
     conversation: list[dict[str, Any]] = [{"role": "system", "content": turn.system_prompt}, *turn.messages]
-    tools = registry.available()
     usage = Usage()
     round_no = 0
     while True:
