@@ -61,14 +61,6 @@ class Turn:
     extras: dict[int, dict[str, Any]] = field(default_factory=dict)
     system_prompt: str = ""
 
-    @property
-    def query(self) -> str:
-        """Text of the last user message: what retrieval searches for."""
-        for message in reversed(self.messages):
-            if message.get("role") == "user":
-                return message_text(message.get("content"))
-        return ""
-
 
 def _text(value: Any) -> str | None:
     if value is None:
