@@ -84,8 +84,10 @@ def service_env(double_port: int, **extra: str) -> dict[str, str]:
         OPENAI_API_KEY="test-openai-key",
         OPENAI_BASE_URL=f"http://127.0.0.1:{double_port}/v1",
         OPENAI_MAX_RETRIES="0",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # as in production: one JSON access line per request
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        API_KEY_RATE_LIMIT="0",
+        SECURE_SSL_REDIRECT="false",
     )
     env.update(extra)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -95,9 +97,11 @@ def service_env(double_port: int, **extra: str) -> dict[str, str]:
 def start_service(server: str, port: int, env: dict[str, str]) -> Process:
     if server == "daphne":
         args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "convoai.asgi:application"]
-    elif server == "uvicorn":
+    elif server in ("uvicorn", "uvicorn-fast"):
+        # uvicorn: pure-Python h11 and asyncio; uvicorn-fast: httptools and uvloop (uvicorn[standard]).
+        fast = ["--http", "httptools", "--loop", "uvloop"] if server == "uvicorn-fast" else ["--http", "h11", "--loop", "asyncio"]
         args = [sys.executable, "-m", "uvicorn", "convoai.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                "--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+                "--log-level", "warning", "--no-access-log", "--lifespan", "off", *fast]
     else:
         raise ValueError(server)
     return Process(args, env, f"http://127.0.0.1:{port}/ping")

@@ -65,7 +65,7 @@ def run_level(double_port: int, service_port: int, service_pid: int, concurrency
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--servers", nargs="+", default=["daphne"], choices=["daphne", "uvicorn"])
+    parser.add_argument("--servers", nargs="+", default=["daphne"], choices=["daphne", "uvicorn", "uvicorn-fast"])
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 10, 50, 200])
     parser.add_argument("--turns", type=int, default=0, help="turns per level (default: max(200, 10 x concurrency))")
     parser.add_argument("--question", default="Hello there", help="the caller's words (retrieval searches them)")

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from convoai.api_keys import api_key_cache_clear, api_key_create, api_key_revoke, api_key_rotate
-from convoai.models import ApiKey
+from convoai.models import ApiKey, TurnRecord
 
 SECRET_TEMPLATE = "admin/convoai/apikey/secret.html"
 
@@ -103,3 +103,37 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if key is None:  # pragma: no cover - save_model always sets it
             return super().response_add(request, obj, post_url_continue)
         return _show_secrets(self, request, "API key created", [(obj, key)])
+
+
+@admin.register(TurnRecord)
+class TurnRecordAdmin(admin.ModelAdmin):
+    """Read-only: what each caller turn cost, step by step."""
+
+    list_display = (
+        "created_at",
+        "outcome",
+        "channel",
+        "user_id",
+        "upstream_api",
+        "model",
+        "first_token_ms",
+        "first_byte_ms",
+        "done_ms",
+        "overhead_ms",
+        "tools_ms",
+        "tool_rounds",
+        "knowledge",
+    )
+    list_filter = ("outcome", "upstream_api", "stream", "knowledge", "created_at")
+    search_fields = ("turn_id", "user_id", "channel", "app_id", "api_key", "error_code")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser

@@ -118,6 +118,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 async def chat_completions(request: HttpRequest, body: ChatRequest) -> HttpResponse:
     """OpenAI Chat Completions, as Agora Convo AI calls it (`stream: true`)."""
     turn = build_turn(body, request.headers)
+    turn.caller_key = getattr(getattr(request, "auth", None), "name", "") or ""
     if turn.stream:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         return await stream_response(turn, include_usage=include_usage)

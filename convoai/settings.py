@@ -257,6 +257,11 @@ SYSTEM_PROMPT: str = env.str(
 )
 AGENT_ID: str = env.str("AGENT_ID", default="")
 
+# Per-turn records (convoai.turn_records): a TurnRecord row per turn, written in batches.
+TURN_RECORDS: bool = _flag("TURN_RECORDS", True)
+TURN_RECORD_FLUSH_MS: int = int(_positive("TURN_RECORD_FLUSH_MS", _read("TURN_RECORD_FLUSH_MS", env.int, 500)))
+TURN_RECORD_BACKLOG: int = int(_positive("TURN_RECORD_BACKLOG", _read("TURN_RECORD_BACKLOG", env.int, 10_000)))
+
 # --- Knowledge base -------------------------------------------------------------------------
 PINECONE_API_KEY: str = env.str("PINECONE_API_KEY", default="")
 PINECONE_INDEX: str = env.str("PINECONE_INDEX", default="")

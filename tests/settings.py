@@ -16,6 +16,8 @@ for _name, _value in {
     "CSRF_COOKIE_SECURE": "false",
     "SECURE_HSTS_SECONDS": "0",
     "TRUST_X_FORWARDED_PROTO": "false",
+    # Per-turn rows are switched on by the tests that look at them (tests/test_turn_records.py).
+    "TURN_RECORDS": "false",
 }.items():
     os.environ.setdefault(_name, _value)
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from django.conf import settings
 
+from convoai.engine.timings import TurnTimings
 from convoai.schemas import ChatMessage, ChatRequest
 
 __all__ = ["Identity", "Turn", "build_turn", "resolve_identity", "clean_message"]
@@ -60,6 +61,9 @@ class Turn:
     # Per-message Convo AI extras, by message index, for the turn's record.
     extras: dict[int, dict[str, Any]] = field(default_factory=dict)
     system_prompt: str = ""
+    # The API key's name (never the key), for the turn's record.
+    caller_key: str = ""
+    timings: TurnTimings = field(default_factory=TurnTimings)
 
 
 def _text(value: Any) -> str | None:

@@ -2,7 +2,8 @@
 
 Errors before the first byte become a JSON error with its status (the caller's SDK raises the
 matching exception); after it they become an error frame followed by `[DONE]`. The stream always
-ends with `[DONE]` and never hangs.
+ends with `[DONE]` and never hangs. Every turn ends in `turn_finished` (log line and record),
+whatever its outcome.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from django.http import HttpResponse, StreamingHttpResponse
 
 from convoai.engine.chunks import CUSTOM_METADATA, ChunkEncoder, completion_object
 from convoai.engine.context import Turn
-from convoai.engine.events import Event, Finished, TextDelta, ToolsRunning, Usage
+from convoai.engine.events import Event, Finished, TextDelta, Usage
 from convoai.engine.turn import run_turn
 from convoai.errors import ApiError
 from convoai.sse import DONE, STREAM_HEADERS, error_frame
+from convoai.turn_records import turn_finished
 
 __all__ = ["stream_response", "json_response"]
 
@@ -31,13 +33,27 @@ INTERNAL_ERROR = ApiError("The service failed while answering; please try again.
 async def json_response(turn: Turn) -> HttpResponse:
     parts: list[str] = []
     finished = Finished()
-    async for event in run_turn(turn):
-        if isinstance(event, TextDelta):
-            parts.append(event.text)
-        elif isinstance(event, Finished):
-            finished = event
+    try:
+        async for event in run_turn(turn):
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+            elif isinstance(event, Finished):
+                finished = event
+    except ApiError as exc:
+        turn_finished(turn, outcome="error", error_code=exc.code)
+        raise
+    except asyncio.CancelledError:
+        turn_finished(turn, outcome="cancelled")
+        raise
+    except Exception:
+        turn_finished(turn, outcome="error", error_code=INTERNAL_ERROR.code)
+        raise
+    turn_finished(turn, outcome="ok", finish_reason=finished.finish_reason, usage=finished.usage)
     body = completion_object(turn.model, "".join(parts), finished.finish_reason, finished.usage)
-    return HttpResponse(orjson.dumps(body), content_type="application/json")
+    response = HttpResponse(orjson.dumps(body), content_type="application/json")
+    response["Server-Timing"] = turn.timings.server_timing()
+    response["X-Convoai-Overhead-Ms"] = f"{turn.timings.overhead_ms or 0:.1f}"
+    return response
 
 
 async def stream_response(turn: Turn, *, include_usage: bool = False) -> StreamingHttpResponse:
@@ -47,13 +63,18 @@ async def stream_response(turn: Turn, *, include_usage: bool = False) -> Streami
         first: Event | None = await events.__anext__()
     except StopAsyncIteration:
         first = None
-    except BaseException:
+    except BaseException as exc:
         await events.aclose()
+        if isinstance(exc, ApiError):
+            turn_finished(turn, outcome="error", error_code=exc.code)
+        elif isinstance(exc, asyncio.CancelledError):
+            turn_finished(turn, outcome="cancelled")
+        else:
+            turn_finished(turn, outcome="error", error_code=INTERNAL_ERROR.code)
         raise
-    response = StreamingHttpResponse(
+    return StreamingHttpResponse(
         _sse_body(turn, first, events, include_usage), content_type="text/event-stream", headers=STREAM_HEADERS
     )
-    return response
 
 
 async def _sse_body(
@@ -61,6 +82,7 @@ async def _sse_body(
 ) -> AsyncIterator[bytes]:
     encoder = ChunkEncoder(turn.model)
     finished = Finished()
+    outcome, error_code = "cancelled", ""
     try:
         if turn.interruptable is False:
             yield CUSTOM_METADATA
@@ -68,27 +90,32 @@ async def _sse_body(
         event = first
         while event is not None:
             if isinstance(event, TextDelta):
+                turn.timings.mark_first_byte()
                 yield encoder.content(event.text)
             elif isinstance(event, Finished):
                 finished = event
-            elif isinstance(event, ToolsRunning):
-                pass
             try:
                 event = await events.__anext__()  # type: ignore[attr-defined]
             except StopAsyncIteration:
                 event = None
+        outcome = "ok"
         yield encoder.stop(finished.finish_reason)
         if include_usage:
             yield encoder.usage(finished.usage or Usage())
         yield DONE
     except ApiError as exc:
+        outcome, error_code = "error", exc.code
         yield error_frame(exc)
         yield DONE
     except (asyncio.CancelledError, GeneratorExit):
         raise
     except Exception:
         log.exception("turn failed mid-stream")
+        outcome, error_code = "error", INTERNAL_ERROR.code
         yield error_frame(INTERNAL_ERROR)
         yield DONE
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+        turn_finished(
+            turn, outcome=outcome, error_code=error_code, finish_reason=finished.finish_reason, usage=finished.usage
+        )

@@ -21,7 +21,7 @@ from convoai.engine.events import Event, Finished, TextDelta, ToolCall, ToolsRun
 from convoai.engine.prompt import build_system_prompt
 from convoai.engine.upstream import Upstream, get_upstream
 from rag.query import retrieval_query
-from rag.retriever import retrieve_context
+from rag.retriever import aretrieve
 from tools import registry
 from tools.registry import ToolContext
 
@@ -58,14 +58,17 @@ def _filler_delay(turn: Turn, calls: list[ToolCall], spoken: list[str]) -> float
 
 async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterator[Event]:
     # Retrieval (bounded by RAG_TIMEOUT_MS, never raising) runs while the rest is prepared.
-    knowledge_task = asyncio.ensure_future(retrieve_context(retrieval_query(turn.messages)))
+    timings = turn.timings
+    knowledge_task = asyncio.ensure_future(aretrieve(retrieval_query(turn.messages)))
     try:
         upstream = upstream or get_upstream()
         tools = registry.available()
-        knowledge = await knowledge_task
+        retrieval = await knowledge_task
     finally:
         knowledge_task.cancel()
-    turn.system_prompt = build_system_prompt(turn.system_prompt, knowledge)
+    timings.context_ms = timings.now()
+    timings.knowledge = not retrieval.used_fallback
+    turn.system_prompt = build_system_prompt(turn.system_prompt, retrieval.context)
     conversation: list[dict[str, Any]] = [{"role": "system", "content": turn.system_prompt}, *turn.messages]
     usage = Usage()
     round_no = 0
@@ -74,14 +77,17 @@ async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterato
         calls: list[ToolCall] = []
         spoken: list[str] = []
         finished = Finished()
+        round_started = timings.now()
         async for event in upstream.events(turn, conversation, tools or None, tool_choice):
             if isinstance(event, TextDelta):
+                timings.mark_first_token()
                 spoken.append(event.text)
                 yield event
             elif isinstance(event, ToolCall):
                 calls.append(event)
             elif isinstance(event, Finished):
                 finished = event
+        timings.upstream_ms += timings.now() - round_started
         usage.add(finished.usage)
         if not calls or tool_choice == "none":
             yield Finished(finished.finish_reason if not calls else "stop", usage, finished.model)
@@ -94,6 +100,9 @@ async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterato
             agent_id=settings.AGENT_ID,
             messages=tuple(conversation),
         )
+        timings.tool_rounds += 1
+        timings.tool_calls.extend(call.name for call in calls)
+        tools_started = timings.now()
         work = asyncio.ensure_future(registry.run_tools(calls, ctx))
         try:
             delay = _filler_delay(turn, calls, spoken)
@@ -108,5 +117,6 @@ async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterato
             # tool (a database write in its thread) completes and stays committed.
             if not work.done():
                 work.cancel()
+            timings.tools_ms += timings.now() - tools_started
         conversation.append(_assistant_tool_message("".join(spoken), calls))
         conversation.extend(_tool_result_message(call, result) for call, result in zip(calls, results))

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 import httpx2
+import orjson
 from django.conf import settings
 from openai import AsyncOpenAI
 
@@ -21,7 +22,7 @@ from convoai.errors import ServiceUnavailable
 __all__ = ["get_client", "reset_clients", "is_configured", "open_stream"]
 
 # The SDK's own switch for "hand me the response unread" (what `with_streaming_response` sets).
-_STREAM_UNREAD = {"X-Stainless-Raw-Response": "stream"}
+_STREAM_UNREAD = {"X-Stainless-Raw-Response": "stream", "Content-Type": "application/json"}
 
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOpenAI]" = weakref.WeakKeyDictionary()
 
@@ -61,11 +62,14 @@ async def open_stream(path: str, body: dict[str, Any]) -> AsyncIterator[httpx2.R
 
     Goes through the SDK's public `client.post` (base URL, auth, timeouts, retries before the first
     byte, HTTP errors raised as `openai.APIStatusError`) but skips the per-request TypedDict
-    transform of `chat.completions.create` (about 1 ms of CPU over a long history) and the
-    per-chunk pydantic objects of its stream: the caller parses the SSE lines itself. The body is
-    read to its end before the connection goes back to the pool, so keep-alive holds.
+    transform of `chat.completions.create` (about 1 ms of CPU over a long history), its stdlib JSON
+    encoding of the body (orjson here: another 0.5 ms with the tool schemas) and the per-chunk
+    pydantic objects of its stream: the caller parses the SSE lines itself. The body is read to
+    its end before the connection goes back to the pool, so keep-alive holds.
     """
-    response = await get_client().post(path, cast_to=httpx2.Response, body=body, options={"headers": _STREAM_UNREAD})
+    response = await get_client().post(
+        path, cast_to=httpx2.Response, content=orjson.dumps(body), options={"headers": _STREAM_UNREAD}
+    )
     try:
         yield response
     finally:
