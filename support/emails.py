@@ -39,6 +39,7 @@ __all__ = [
     "email_queue",
     "email_send",
     "email_resend",
+    "escalation_email_resend",
     "email_outcome",
     "retry_delay",
 ]
@@ -327,3 +328,19 @@ def email_resend(*, actor: Actor, email: Email) -> Email:
     _mirror(email)
     _enqueue(email)
     return email
+
+
+def escalation_email_resend(*, actor: Actor, escalation: Escalation) -> Email:
+    """Staff "resend": queue the escalation's email now, creating it for escalations that have none
+    (rows from before the outbox, or adopted from the reference deployment)."""
+    with transaction.atomic():
+        email = Email.objects.filter(escalation=escalation).first()
+        if email is None:
+            configured, reason = email_delivery_configured()
+            if not configured:
+                raise InvalidInput(reason)
+            email_queue(escalation=escalation)
+            email = Email.objects.get(escalation=escalation)
+            _mirror(email)
+            return email
+        return email_resend(actor=actor, email=email)
