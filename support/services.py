@@ -281,12 +281,14 @@ def escalation_create(
     reason: str | None = None,
     metadata: dict[str, Any] | None = None,
     messages: Sequence[dict[str, Any]] = (),
+    notify: bool = True,
 ) -> tuple[Escalation, bool]:
     """Hand a ticket (or a customer) over to people; returns (escalation, created).
 
     The ticket is marked escalated. A ticket with an open escalation keeps that one (raised to the
     higher severity) instead of paging the team twice. The email is queued in the same
-    transaction (delivered by the worker); its outcome is recorded on the row.
+    transaction (delivered by the worker); its outcome is recorded on the row. `notify=False`
+    (demo data) writes no email.
     """
     if ticket is None and customer is None:
         raise InvalidInput("Give a ticketId or a customerId to escalate.")
@@ -339,7 +341,8 @@ def escalation_create(
                 reason=reason, escalation=escalation.pk, severity=level, **change,
             )
         # Queued in this transaction: the escalation and its email commit together.
-        _notify(escalation, messages)
+        if notify:
+            _notify(escalation, messages)
     return escalation, True
 
 
