@@ -307,7 +307,11 @@ def email_resend(*, actor: Actor, email: Email) -> Email:
 
     The stored email is re-rendered (so a fixed template or SITE_URL shows) and queued at once.
     """
-    email = Email.objects.select_for_update().select_related("escalation__customer", "escalation__ticket").get(pk=email.pk)
+    email = (
+        Email.objects.select_for_update(of=("self",))
+        .select_related("escalation__customer", "escalation__ticket")
+        .get(pk=email.pk)
+    )
     if email.status == EmailStatus.SENDING and email.updated_at >= timezone.now() - STALE_CLAIM:
         raise InvalidInput("This email is being sent right now; look again in a moment.")
     configured, reason = email_delivery_configured()
