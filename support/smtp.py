@@ -19,7 +19,6 @@ from django.core.mail.utils import DNS_NAME
 
 __all__ = ["EmailBackend", "PlaintextRefused"]
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 class PlaintextRefused(smtplib.SMTPException):
@@ -27,6 +26,9 @@ class PlaintextRefused(smtplib.SMTPException):
 
 
 class EmailBackend(DjangoSMTPBackend):
+    # A local relay (a sidecar, a mail catcher) may take credentials in the clear.
+    LOOPBACK: frozenset[str] = frozenset({"localhost", "127.0.0.1", "::1"})
+
     def __init__(self, *args: Any, security: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.security = security or getattr(settings, "SMTP_SECURITY", "auto")
@@ -48,7 +50,7 @@ class EmailBackend(DjangoSMTPBackend):
                 connection.ehlo()
                 encrypted = True
             if self.username and self.password:
-                if not encrypted and self.security == "auto" and self.host not in LOOPBACK:
+                if not encrypted and self.security == "auto" and self.host not in self.LOOPBACK:
                     raise PlaintextRefused(
                         f"{self.host}:{self.port} offers no STARTTLS; refusing to send SMTP_USER/SMTP_PASS in "
                         "the clear. Use port 465, a server with STARTTLS, or SMTP_SECURITY=none for a local relay."

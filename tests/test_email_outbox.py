@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from support import emails
 from support.demo import demo_data_load
 from support.models import Customer, Email, Escalation, Ticket
-from tests.doubles.smtp_server import SMTPDouble, free_port
+from tests.doubles.smtp_server import SMTPDouble, free_port, self_signed_certificate
 from tests.email_helpers import SENDER, SUPPORT_INBOX, run_worker, use_smtp
 from tests.support_helpers import CALLER, call_tool
 
@@ -184,3 +184,52 @@ def test_retry_backoff_doubles_and_is_capped(settings) -> None:
     settings.EMAIL_RETRY_BASE_SECONDS = 30
     settings.EMAIL_RETRY_MAX_SECONDS = 900
     assert [emails.retry_delay(n).total_seconds() for n in (1, 2, 3, 6, 12)] == [30, 60, 120, 900, 900]
+
+
+def test_starttls_is_used_when_offered_and_the_certificate_is_verified(settings, tmp_path, monkeypatch) -> None:
+    cert, key = self_signed_certificate(tmp_path)
+    with SMTPDouble(tls=(cert, key)) as server:  # offers STARTTLS, refuses mail in the clear
+        use_smtp(settings, server.port)
+        result = _escalate(_charger_ticket())
+        run_worker()  # our certificate is not trusted: no delivery, and nothing sent in the clear
+        email = Email.objects.get(escalation_id=result["id"])
+        assert email.status == "queued" and "CERTIFICATE_VERIFY_FAILED" in email.last_error
+        assert server.inbox == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now the system trusts it
+        emails.email_send(email_id=email.pk)  # the retry, without waiting for its backoff
+        [received] = server.inbox
+    assert received.rcpt_tos == [SUPPORT_INBOX]
+    email.refresh_from_db()
+    assert email.status == "sent"
+
+
+def test_a_password_is_never_sent_to_a_remote_server_without_tls(settings) -> None:
+    from support.smtp import EmailBackend, PlaintextRefused
+
+    with SMTPDouble() as server:  # no STARTTLS on offer
+        backend = EmailBackend(host="127.0.0.1", port=server.port, username="u", password="p", security="auto", timeout=5)
+        backend.LOOPBACK = frozenset()  # treat 127.0.0.1 as the remote relay it stands in for
+        with pytest.raises(PlaintextRefused, match="refusing to send SMTP_USER/SMTP_PASS in the clear"):
+            backend.open()
+
+
+def test_an_escalation_during_a_call_reaches_the_inbox(client, openai_double, smtp) -> None:
+    from tests.doubles.openai_server import Reply, ToolCallSpec
+
+    openai_double.queue(
+        Reply(tool_calls=[ToolCallSpec("escalate_ticket", {"customerId": "chen", "severity": "critical", "reason": "Laptop never arrived"})]),
+        Reply(text="A colleague will call you back shortly."),
+    )
+    reply = client.chat.completions.create(
+        model="m",
+        messages=[{"role": "user", "content": "My laptop never arrived, I want a person."}],
+        extra_body={"context": {"appId": "agora-app-9", "userId": "caller-1001", "channel": "call-abc"}},
+    )
+    assert reply.choices[0].message.content == "A colleague will call you back shortly."
+    assert smtp.inbox == []  # the turn answered without waiting for the mail server
+    run_worker()
+    [received] = smtp.inbox
+    assert received.message["Subject"].strip().startswith("[Escalation: CRITICAL]")
+    assert "My laptop never arrived, I want a person." in received.part("text/html")
+    assert "call-abc" in received.part("text/plain")
