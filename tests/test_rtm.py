@@ -173,3 +173,28 @@ def test_voice_turn_still_answers_when_signaling_is_down(client, openai_double, 
     assert text.endswith("here it is: 8 F D 4 F 6 7 C.")
     [result] = _tool_results(openai_double)
     assert "Could not reach Agora Signaling" in result["error"]
+
+
+def test_rate_limiter_spreads_a_burst_to_the_per_second_limit() -> None:
+    """500 calls/s: a burst of 1,000 calls is spread over two seconds, none refused (clock injected)."""
+    import asyncio
+
+    from tools.rtm import RateLimiter
+
+    now = [100.0]
+    started: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+        started.append(now[0] + seconds)
+
+    async def burst() -> None:
+        limiter = RateLimiter(500, clock=lambda: now[0], sleep=sleep)
+        for _ in range(1000):
+            await limiter.acquire()
+
+    asyncio.run(burst())
+    assert len(started) == 999  # the first call goes at once
+    assert max(started) == pytest.approx(100.0 + 999 / 500)
+    times = [100.0, *started]
+    assert all(later - earlier == pytest.approx(1 / 500) for earlier, later in zip(times, times[1:]))

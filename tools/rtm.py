@@ -19,7 +19,7 @@ import asyncio
 import base64
 import time
 import weakref
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import quote
 
 import httpx
@@ -53,20 +53,32 @@ def basic_auth(customer_id: str, customer_secret: str) -> str:
 
 
 class RateLimiter:
-    """At most `rate` acquisitions per second, spaced evenly; waiters queue in order."""
+    """At most `rate` acquisitions per second, spaced evenly; waiters queue in order.
 
-    def __init__(self, rate: float) -> None:
+    Each caller reserves the next free slot under a lock, then sleeps until it outside the lock,
+    so a burst of N calls is spread over N / rate seconds and none is refused.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
         self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         async with self._lock:
-            now = time.monotonic()
-            wait = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if wait > 0:
-            await asyncio.sleep(wait)
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
 
 
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
