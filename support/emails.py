@@ -67,11 +67,16 @@ class RenderedEmail:
     html: str
 
 
+def support_recipients() -> list[str]:
+    """SUPPORT_EMAIL: one address, or several separated by commas."""
+    return [address.strip() for address in (settings.SUPPORT_EMAIL or "").split(",") if address.strip()]
+
+
 def email_delivery_configured() -> tuple[bool, str]:
     """(True, "") when a mail backend can send; otherwise (False, the reason staff will read)."""
     if settings.EMAIL_BACKEND in SMTP_BACKENDS and not settings.EMAIL_HOST:
         return False, "No mail server configured: set SMTP_HOST (or EMAIL_BACKEND for an anymail provider), then resend."
-    if not settings.SUPPORT_EMAIL:
+    if not support_recipients():
         return False, "No recipient configured: set SUPPORT_EMAIL, then resend."
     return True, ""
 
@@ -197,7 +202,7 @@ def email_queue(*, escalation: Escalation, messages: Sequence[dict[str, Any]] = 
     email = Email.objects.create(
         escalation=escalation,
         status=EmailStatus.QUEUED if configured else EmailStatus.NOT_CONFIGURED,
-        recipients=[settings.SUPPORT_EMAIL] if settings.SUPPORT_EMAIL else [],
+        recipients=support_recipients(),
         from_email=settings.DEFAULT_FROM_EMAIL,
         subject=rendered.subject,
         text=rendered.text,
@@ -319,7 +324,7 @@ def email_resend(*, actor: Actor, email: Email) -> Email:
         raise InvalidInput(reason)
     rendered = escalation_email_render(email.escalation)
     email.subject, email.text, email.html = rendered.subject, rendered.text, rendered.html
-    email.recipients = [settings.SUPPORT_EMAIL]
+    email.recipients = support_recipients()
     email.from_email = settings.DEFAULT_FROM_EMAIL
     email.status = EmailStatus.QUEUED
     email.attempts = 0  # a fresh retry budget; attempt_log keeps the history

@@ -233,3 +233,11 @@ def test_an_escalation_during_a_call_reaches_the_inbox(client, openai_double, sm
     assert received.message["Subject"].strip().startswith("[Escalation: CRITICAL]")
     assert "My laptop never arrived, I want a person." in received.part("text/html")
     assert "call-abc" in received.part("text/plain")
+
+
+def test_several_support_inboxes_each_get_the_email(smtp, settings) -> None:
+    settings.SUPPORT_EMAIL = "tier2@example.com, lead@example.com"
+    _escalate(_charger_ticket())
+    run_worker()
+    [received] = smtp.inbox
+    assert received.rcpt_tos == ["tier2@example.com", "lead@example.com"]
