@@ -97,7 +97,7 @@ def _next_steps(escalation: Escalation, customer: dict[str, str], admin_url: str
     who = customer["name"] or customer["id"] or "the caller"
     steps = [f"Take the escalation: acknowledge it in the admin so the team knows it is yours ({target} for {escalation.severity or 'unrated'} severity)."]
     if customer["email"]:
-        steps.append(f"Contact {who} at {customer['email']} and confirm you have the conversation below.")
+        steps.append(f"Contact {who} at {customer['email']} and tell them you have read the conversation so far.")
     else:
         steps.append(f"Contact {who}: no email on file, use the customer's profile or the ticket.")
     steps.append("Read the conversation and the ticket history before you call, so the caller does not repeat themselves.")
@@ -112,7 +112,12 @@ def escalation_email_render(escalation: Escalation, messages: Sequence[dict[str,
     data = escalation.data if isinstance(escalation.data, dict) else {}
     lines = conversation_transcript(messages) if messages else (data.get("conversation") or [])
     conversation = [
-        {"speaker": SPEAKERS.get(str(line.get("role")), str(line.get("role", ""))), "content": str(line.get("content", ""))}
+        {
+            "speaker": SPEAKERS.get(str(line.get("role")), str(line.get("role", ""))),
+            "content": str(line.get("content", "")),
+            # The text part keeps a multi-line answer under its speaker.
+            "content_indented": "\n    ".join(str(line.get("content", "")).splitlines()),
+        }
         for line in lines
         if isinstance(line, dict)
     ]
