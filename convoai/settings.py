@@ -9,6 +9,7 @@ Pinecone when they are present. A malformed value stops start-up with the variab
 from __future__ import annotations
 
 import string
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "support",
     "rag",
     "tools",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -330,12 +333,59 @@ SMTP_PORT: int = int(_read("SMTP_PORT", env.int, 587))
 SMTP_USER: str = env.str("SMTP_USER", default="")
 SMTP_PASS: str = env.str("SMTP_PASS", default="")
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default=SMTP_USER or "convoai@localhost")
+# How the SMTP connection is secured (docs/email.md): auto = implicit TLS on port 465, otherwise
+# STARTTLS whenever the server offers it (certificates verified); a server without STARTTLS is
+# used in the clear only when no password would cross the wire. ssl / starttls force one mode;
+# none is for a local mail catcher.
+SMTP_SECURITY: str = env.str("SMTP_SECURITY", default="auto").strip().lower()
+if SMTP_SECURITY not in {"auto", "ssl", "starttls", "none"}:
+    raise ImproperlyConfigured(f"Invalid value for SMTP_SECURITY: {SMTP_SECURITY!r} (use auto, ssl, starttls or none)")
+# The mail backend: our verified-TLS SMTP backend by default; any anymail ESP by name, e.g.
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with ANYMAIL_POSTMARK_SERVER_TOKEN=...
+EMAIL_BACKEND: str = env.str("EMAIL_BACKEND", default="support.smtp.EmailBackend")
+EMAIL_HOST: str = SMTP_HOST
+EMAIL_PORT: int = SMTP_PORT
+EMAIL_HOST_USER: str = SMTP_USER
+EMAIL_HOST_PASSWORD: str = SMTP_PASS
+EMAIL_USE_SSL: bool = SMTP_SECURITY == "ssl" or (SMTP_SECURITY == "auto" and SMTP_PORT == 465)
+EMAIL_USE_TLS: bool = SMTP_SECURITY == "starttls"
+EMAIL_TIMEOUT: float = _positive("EMAIL_TIMEOUT", _read("EMAIL_TIMEOUT", env.float, 15.0))
+# Every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"] (anymail's own setting names).
+ANYMAIL: dict[str, str] = {
+    name.removeprefix("ANYMAIL_"): value for name, value in sorted(os.environ.items()) if name.startswith("ANYMAIL_")
+}
+# Delivery retries: attempt n waits EMAIL_RETRY_BASE_SECONDS * 2**(n-1), at most
+# EMAIL_RETRY_MAX_SECONDS; after EMAIL_MAX_ATTEMPTS the email is marked failed (staff can resend).
+EMAIL_MAX_ATTEMPTS: int = int(_positive("EMAIL_MAX_ATTEMPTS", _read("EMAIL_MAX_ATTEMPTS", env.int, 12)))
+EMAIL_RETRY_BASE_SECONDS: float = _positive(
+    "EMAIL_RETRY_BASE_SECONDS", _read("EMAIL_RETRY_BASE_SECONDS", env.float, 30.0)
+)
+EMAIL_RETRY_MAX_SECONDS: float = _positive("EMAIL_RETRY_MAX_SECONDS", _read("EMAIL_RETRY_MAX_SECONDS", env.float, 900.0))
+# Public address of this service, for the admin link in the escalation email ("" = no link).
+SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+
+# --- Background tasks -----------------------------------------------------------------------
+# django-tasks with its database backend: the email queue lives in the database, so it survives
+# restarts and is written in the same transaction as the escalation. `manage.py db_worker` runs it.
+TASKS: dict[str, Any] = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Agora ----------------------------------------------------------------------------------
 AGORA_APP_ID: str = env.str("AGORA_APP_ID", default="")
 AGORA_APP_CERTIFICATE: str = env.str("AGORA_APP_CERTIFICATE", default="")
 AGORA_CUSTOMER_ID: str = env.str("AGORA_CUSTOMER_ID", default="")
 AGORA_CUSTOMER_SECRET: str = env.str("AGORA_CUSTOMER_SECRET", default="")
+# Signaling (RTM) REST API, legacy v2 (contract §10); tests point it at a double.
+AGORA_RTM_BASE_URL: str = env.str("AGORA_RTM_BASE_URL", default="https://api.agora.io").rstrip("/")
+AGORA_RTM_TIMEOUT: float = _positive("AGORA_RTM_TIMEOUT", _read("AGORA_RTM_TIMEOUT", env.float, 3.0))
+# Calls per second per app id (Agora allows 500).
+AGORA_RTM_RATE: float = _positive("AGORA_RTM_RATE", _read("AGORA_RTM_RATE", env.float, 500.0))
+# The RTM user id our messages come from.
+AGORA_RTM_SENDER: str = env.str("AGORA_RTM_SENDER", default="support-agent")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()

@@ -16,6 +16,7 @@ __all__ = [
     "Priority",
     "Severity",
     "EscalationStatus",
+    "EmailStatus",
     "normalise_status",
     "normalise_priority",
     "normalise_severity",
@@ -29,6 +30,14 @@ class TicketStatus(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued (waiting for the worker)"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up; resend)"
+    NOT_CONFIGURED = "not_configured", "Not sent (no mail server configured)"
 
 
 class Priority(models.TextChoices):

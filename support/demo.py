@@ -133,6 +133,6 @@ def demo_data_load() -> DemoSummary:
             services.ticket_set_status(actor=actor, ticket=ticket, status=spec.status)
         if spec.escalate:
             severity, reason = spec.escalate
-            services.escalation_create(actor=actor, ticket=ticket, severity=severity, reason=reason)
+            services.escalation_create(actor=actor, ticket=ticket, severity=severity, reason=reason, notify=False)  # no demo mail
         summary.tickets += 1
     return summary

@@ -20,9 +20,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Now
 from django.utils import timezone
 
-from support.choices import EscalationStatus, Priority, Severity, TicketStatus
+from support.choices import EmailStatus, EscalationStatus, Priority, Severity, TicketStatus
 
-__all__ = ["Customer", "Order", "Ticket", "Interaction", "Escalation", "Change", "AgentEvent", "as_json"]
+__all__ = ["Customer", "Order", "Ticket", "Interaction", "Escalation", "Change", "AgentEvent", "Email", "as_json"]
 
 
 def _new_text_id() -> str:
@@ -198,6 +198,40 @@ class Escalation(models.Model):
     @property
     def reason(self) -> str:
         return str((self.data or {}).get("reason") or "") if isinstance(self.data, dict) else ""
+
+
+class Email(models.Model):
+    """The escalation email as rendered, and its delivery: the outbox row staff review and resend.
+
+    One per escalation (the unique link is what keeps a second escalate call from mailing twice).
+    `attempt_log` lists every delivery attempt: {at, ok, error | messageId, by}.
+    """
+
+    escalation = models.OneToOneField(
+        Escalation, on_delete=models.CASCADE, related_name="email", db_column="escalation_id"
+    )
+    status = models.CharField(choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    recipients = models.JSONField(default=list)
+    from_email = models.CharField()
+    subject = models.CharField()
+    text = models.TextField()
+    html = models.TextField()
+    attempts = models.PositiveIntegerField(default=0)
+    attempt_log = models.JSONField(default=list, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "escalation_emails"
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="escalation_emails_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Email for escalation {self.escalation_id[:8]} ({self.status})"
 
 
 class Change(models.Model):

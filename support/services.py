@@ -248,16 +248,20 @@ def interaction_log(
 def escalation_notify(escalation: Escalation, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Tell the support inbox about an escalation; returns the outcome recorded on the row.
 
-    The seam the email issue fills in. Contract: return a JSON-serialisable dict whose "status"
-    is "sent", "queued", "failed" or "not_configured" (plus any detail); `email_sent` is true only
-    for "sent". It may raise: the caller records the failure and the escalation still stands.
+    Renders the email into the outbox and queues its delivery (support.emails.email_queue) in
+    the caller's transaction, so nothing waits for SMTP: the outcome is "queued" (the worker
+    sends it and updates `email_sent` / `email_result`) or "not_configured" (stored, not sent).
+    It may raise: the caller records the failure and the escalation still stands.
     """
-    return {"status": "not_configured", "detail": "Escalation email delivery is not set up yet."}
+    from support.emails import email_queue
+
+    return email_queue(escalation=escalation, messages=messages)
 
 
 def _notify(escalation: Escalation, messages: Sequence[dict[str, Any]]) -> None:
     try:
-        result = escalation_notify(escalation, messages)
+        with transaction.atomic():  # a savepoint: a failing email leaves the escalation standing
+            result = escalation_notify(escalation, messages)
     except Exception as exc:  # the email boundary: record the failure, keep the escalation
         log.exception("escalation %s: notification failed", escalation.pk)
         result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
@@ -277,11 +281,14 @@ def escalation_create(
     reason: str | None = None,
     metadata: dict[str, Any] | None = None,
     messages: Sequence[dict[str, Any]] = (),
+    notify: bool = True,
 ) -> tuple[Escalation, bool]:
     """Hand a ticket (or a customer) over to people; returns (escalation, created).
 
     The ticket is marked escalated. A ticket with an open escalation keeps that one (raised to the
-    higher severity) instead of paging the team twice. The email outcome is recorded on the row.
+    higher severity) instead of paging the team twice. The email is queued in the same
+    transaction (delivered by the worker); its outcome is recorded on the row. `notify=False`
+    (demo data) writes no email.
     """
     if ticket is None and customer is None:
         raise InvalidInput("Give a ticketId or a customerId to escalate.")
@@ -333,7 +340,9 @@ def escalation_create(
                 actor, ticket, TicketStatus.ESCALATED if change else f"escalation opened ({level})",
                 reason=reason, escalation=escalation.pk, severity=level, **change,
             )
-    _notify(escalation, messages)
+        # Queued in this transaction: the escalation and its email commit together.
+        if notify:
+            _notify(escalation, messages)
     return escalation, True
 
 

@@ -68,7 +68,7 @@ def test_voice_turn_escalation_carries_the_conversation(client, openai_double) -
     )
     assert reply.choices[0].message.content == "A colleague will call you back shortly."
     escalation = Escalation.objects.get(customer_id="chen")
-    assert escalation.severity == "high" and escalation.email_result["status"] == "not_configured"
+    assert escalation.severity == "high" and escalation.email_result["status"] == "queued"
     assert [line["content"] for line in escalation.data["conversation"]] == [
         "Where is my laptop?", "It is still processing.", "That's not good enough, I want a person.",
     ]

@@ -195,7 +195,7 @@ def test_escalate_ticket_marks_escalated_keeps_conversation_and_email_outcome() 
     assert result["severity"] == "critical" and result["status"] == "open" and result["ticketStatus"] == "escalated"
     escalation = Escalation.objects.get(pk=result["id"])
     assert escalation.ticket_id == ticket.pk and escalation.customer_id == "alice"
-    assert escalation.email_sent is False and escalation.email_result == {"status": "not_configured", "detail": "Escalation email delivery is not set up yet."}
+    assert escalation.email_sent is False and escalation.email_result["status"] == "queued"  # the worker sends it
     assert escalation.data["conversation"] == [
         {"role": "user", "content": "My charger is missing and I need it today!"},
         {"role": "assistant", "content": "I am escalating this to a person."},

@@ -8,6 +8,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.tickets",
     "tools.escalation",
     "tools.audit",
+    "tools.caller_messages",
 )
 
 

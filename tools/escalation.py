@@ -1,7 +1,8 @@
 """escalate_ticket (contract §9): hand the caller over to people.
 
 The conversation so far comes from `ToolContext.messages`; it is stored on the escalation for the
-staff who pick it up and passed to `support.services.escalation_notify` (the email).
+staff who pick it up and passed to `support.services.escalation_notify` (the email, queued). When
+Agora Signaling is configured the caller also gets a message that people will take over.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from support import services
 from support.selectors import customer_get, ticket_get
+from tools.caller_messages import caller_notify_escalation
 from tools.registry import ToolContext, tool
 from tools.support_calls import actor_for, escalation_record, support_call
 
@@ -59,4 +61,9 @@ def _escalate(ctx: ToolContext, args: EscalateArgs) -> dict[str, Any]:
     EscalateArgs,
 )
 async def escalate_ticket(ctx: ToolContext, args: EscalateArgs) -> dict[str, Any]:
-    return await support_call(_escalate, ctx, args)
+    result = await support_call(_escalate, ctx, args)
+    if not result["alreadyOpen"]:
+        notified = await caller_notify_escalation(ctx, result)  # Agora Signaling, when configured
+        if notified is not None:
+            result["callerNotified"] = notified
+    return result

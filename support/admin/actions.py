@@ -110,3 +110,19 @@ def acknowledge_escalations(modeladmin: Any, request: HttpRequest, queryset: Que
 @admin.action(permissions=["change"], description="Resolve selected escalations")
 def resolve_escalations(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
     _escalations_to(modeladmin, request, queryset, EscalationStatus.RESOLVED)
+
+
+@admin.action(permissions=["change"], description="Resend the escalation email")
+def resend_escalation_emails(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
+    from support.emails import escalation_email_resend
+
+    actor = Actor.for_staff(request.user)
+    queued = 0
+    for escalation in queryset.select_related("ticket", "customer"):
+        try:
+            escalation_email_resend(actor=actor, escalation=escalation)
+            queued += 1
+        except SupportError as exc:
+            modeladmin.message_user(request, f"{escalation}: {exc}", messages.ERROR)
+    if queued:
+        modeladmin.message_user(request, f"{queued} email(s) queued; the worker sends them within seconds.", messages.SUCCESS)

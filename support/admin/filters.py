@@ -57,13 +57,24 @@ class EmailOutcomeFilter(admin.SimpleListFilter):
     parameter_name = "email"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("sent", "Sent"), ("not_sent", "Not sent (failed or not configured)")]
+        return [
+            ("sent", "Sent"),
+            ("not_sent", "Not delivered (any reason)"),
+            ("queued", "Queued / retrying"),
+            ("failed", "Failed (gave up)"),
+            ("not_configured", "Not sent: no mail server"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "sent":
+        value = self.value()
+        if value == "sent":
             return queryset.filter(email_sent=True)
-        if self.value() == "not_sent":
+        if value == "not_sent":
             return queryset.exclude(email_sent=True)
+        if value == "queued":
+            return queryset.filter(email__status__in=["queued", "sending"])
+        if value in ("failed", "not_configured"):
+            return queryset.filter(Q(email__status=value) | Q(email__isnull=True, email_result__status=value))
         return queryset
 
 
