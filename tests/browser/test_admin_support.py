@@ -7,6 +7,7 @@ Set BROWSER_SHOTS_DIR to keep screenshots of the pages (e.g. /tmp/browser-shots)
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -208,9 +209,48 @@ def test_the_escalation_review_list_shows_open_and_severe_first(admin_page):
     shot(page, "escalations")
 
 
-@pytest.mark.skip(reason="the escalation email preview is being built on the `email` branch; not on main yet")
-def test_escalation_email_preview(admin_page):
-    """Open an escalation and see its email as it was sent (issue 8, item 5)."""
+@pytest.mark.skipif(
+    importlib.util.find_spec("support.emails") is None,
+    reason="the escalation email preview is built on the `email` branch, not merged yet",
+)
+def test_escalation_email_preview(admin_page, client, openai_double):
+    """The voice agent escalates a call; staff open the escalation and read the email as it was sent.
+
+    The email outbox (support.emails) is built on the `email` branch: until it is merged this test
+    skips, saying so; checked against a trial merge of that branch.
+    """
+    openai_double.queue(
+        Reply(tool_calls=[ToolCallSpec("escalate_ticket", {
+            "customerId": "chen", "severity": "critical", "reason": "Laptop order stuck; VIP wants a manager",
+        })]),
+        Reply(text="I've asked a manager to call you back within the hour."),
+    )
+    client.chat.completions.create(
+        model="m",
+        messages=[
+            {"role": "user", "content": "My laptop order has been processing for days."},
+            {"role": "assistant", "content": "I'm sorry, it is still processing."},
+            {"role": "user", "content": "I want to speak to a manager <now>."},
+        ],
+        extra_body={"context": CALL},
+    )
+
+    page = admin_page
+    page.goto("/admin/support/escalation/")
+    rows(page).filter(has_text="Laptop order stuck").get_by_role("link").first.click()
+    expect(page.locator(".field-reason .readonly")).to_have_text("Laptop order stuck; VIP wants a manager")
+    preview = page.frame_locator("iframe[title='Escalation email']")
+    body = preview.locator("body")
+    expect(body).to_contain_text("Laptop order stuck; VIP wants a manager")
+    expect(body).to_contain_text("Chen Wei")
+    expect(body).to_contain_text("I want to speak to a manager <now>.")  # the caller's words, as text, not markup
+    shot(page, "escalation-email")
+
+    with page.expect_popup() as popup:
+        page.locator(".field-email_preview").get_by_role("link", name="plain text").click()
+    text = popup.value
+    expect(text.locator("body")).to_contain_text("I want to speak to a manager <now>.")
+    text.close()
 
 
 def test_try_a_query_finds_the_sample_shipping_passage(admin_page):
