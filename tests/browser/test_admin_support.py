@@ -23,6 +23,7 @@ from support.actors import Actor
 from support.demo import TICKETS
 from support.models import Customer, Escalation, Interaction, Ticket
 from tests.doubles.openai_server import Reply, ToolCallSpec
+from tests.rag_support import fresh_store  # noqa: F401  (fixture: no index left from another test's database)
 
 TICKETS_URL = "/admin/support/ticket/"
 CALL = {"appId": "agora-app-9", "userId": "caller-2002", "channel": "call-browser-1"}
@@ -253,12 +254,7 @@ def test_escalation_email_preview(admin_page, client, openai_double):
     text.close()
 
 
-def test_try_a_query_finds_the_sample_shipping_passage(admin_page):
-    from rag.embeddings import clear_memory_cache
-    from rag.stores import reset_store
-
-    reset_store()
-    clear_memory_cache()
+def test_try_a_query_finds_the_sample_shipping_passage(admin_page, fresh_store):
     call_command("ingest_sample_kb", stdout=open(os.devnull, "w"))
     page = admin_page
     page.goto("/admin/rag/knowledgedocument/")
@@ -273,8 +269,6 @@ def test_try_a_query_finds_the_sample_shipping_passage(admin_page):
     expect(top).to_contain_text("Standard shipping: 3 to 5 business days")
     expect(page.locator("#context")).to_contain_text("Standard shipping: 3 to 5 business days")
     shot(page, "kb-try-query")
-    reset_store()
-    clear_memory_cache()
 
 
 def test_a_user_who_is_not_staff_is_refused(page):
