@@ -76,7 +76,7 @@ def test_staff_filter_the_queue_open_a_ticket_change_its_status_and_add_a_note(a
     expect(rows(page)).to_have_count(1)
     expect(rows(page).first).to_contain_text("Tablet screen flickers")
 
-    # Status and priority filters together (the escalated, urgent one), then clear them.
+    # Status and priority filters together: the escalated, urgent one.
     page.goto(TICKETS_URL)
     filter_link(page, "priority", "Urgent").click()
     filter_link(page, "status", "Escalated").click()
