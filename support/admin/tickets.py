@@ -124,10 +124,10 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = (InteractionInline, EscalationInline)
     readonly_fields = (
         "id", "channel", "user_id", "app_id", "agent_id", "created_at", "updated_at", "updated_by", "updated_channel",
-        "metadata", "history",
+        "metadata", "history", "state",
     )
     fieldsets = (
-        (None, {"fields": ("subject", "description", ("status", "priority"), "assignee", "staff_note")}),
+        (None, {"fields": ("subject", "description", ("status", "priority", "state"), "assignee", "staff_note")}),
         ("Customer", {"fields": ("customer", "customer_email", "order_id")}),
         ("History", {"fields": ("history",)}),
         ("Where it came from", {"classes": ("collapse",), "fields": (
@@ -152,6 +152,13 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="priority", ordering="priority")
     def priority_badge(self, obj: Ticket) -> SafeString:
         return badge(obj.priority, PRIORITY_COLOURS)
+
+    @admin.display(description="saved as")
+    def state(self, obj: Ticket) -> SafeString | str:
+        """The list's colour badges on the ticket page too: the selects alone do not stand out."""
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        return format_html("{} {}", self.status_badge(obj), self.priority_badge(obj))
 
     @admin.display(description="history (oldest first)")
     def history(self, obj: Ticket) -> SafeString | str:
