@@ -17,6 +17,9 @@ $(VENV)/.installed: requirements.txt
 run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py bootstrap_demo
+	# The email worker runs beside the web process and stops with it.
+	DEBUG=$${DEBUG:-true} $(PY) manage.py db_worker --interval 1 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(VENV)/bin/daphne -b $${HOST:-127.0.0.1} -p $${PORT:-3000} convoai.asgi:application
 
 # The whole test suite: SQLite, or the database DATABASE_URL names (tests/settings.py: the
