@@ -76,15 +76,19 @@ def build_request(host: str, port: int, path: str, body: bytes, token: str) -> b
     ).encode() + body
 
 
-async def run_load(host: str, port: int, request: bytes, concurrency: int, turns: int, timeout: float = 30) -> Result:
-    """`turns` requests over `concurrency` keep-alive connections, as fast as they complete."""
+async def run_load(
+    host: str, port: int, request: bytes, concurrency: int, turns: int, timeout: float = 30, duration: float | None = None
+) -> Result:
+    """`turns` requests (or as many as fit in `duration` seconds) over `concurrency` keep-alive
+    connections, each sent as soon as the previous one on its connection completed."""
     result = Result()
     remaining = turns
+    stop_at = None if duration is None else time.perf_counter() + duration
 
     async def worker() -> None:
         nonlocal remaining
         reader = writer = None
-        while remaining > 0:
+        while remaining > 0 and (stop_at is None or time.perf_counter() < stop_at):
             remaining -= 1
             try:
                 if writer is None:
