@@ -25,9 +25,9 @@ def _events(raw: bytes) -> list[Any]:
     return out
 
 
-def assert_error_shape(response: httpx.Response) -> dict[str, Any]:
-    """A 4xx in OpenAI's error shape; returns the inner error object."""
-    assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
+def assert_error_shape(response: httpx.Response, *, server_error: bool = False) -> dict[str, Any]:
+    """A 4xx (or, with `server_error`, a 5xx) in OpenAI's error shape; returns the inner error."""
+    assert (response.status_code >= 500) == server_error, f"{response.status_code}: {response.text[:500]}"
     assert 400 <= response.status_code, response.status_code
     assert response.headers.get("content-type", "").startswith("application/json"), response.headers
     body = orjson.loads(response.content)
