@@ -33,23 +33,25 @@ PATH = "/v1/chat/completions"
 
 # --- strategies -----------------------------------------------------------------------------
 
+# U+0085, U+2028 and U+2029 are left to their own strict-xfail test in test_fuzz_findings.py:
+# the upstream stream parser splits lines on them (a known engine bug, reported; see
+# docs/robustness.md). Echoed text and the model name come back in upstream chunks.
+SPLITLINES_ONLY = "\x85\u2028\u2029"
+TEXT = st.text(st.characters(exclude_characters=SPLITLINES_ONLY), max_size=20)
 scalars = (
     st.none()
     | st.booleans()
     | st.integers()  # beyond 64 bits too: stdlib json writes them, orjson refuses them
     | st.floats()  # NaN and Infinity too: stdlib json writes them, they are not JSON
-    | st.text(max_size=20)
+    | TEXT
 )
 json_values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=25,
 )
-# U+0085, U+2028 and U+2029 are left to their own test below: the upstream stream parser splits
-# lines on them (a known engine bug, reported; see docs/robustness.md).
-SPLITLINES_ONLY = "\x85\u2028\u2029"
 strict_json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=25,
 )
@@ -98,7 +100,8 @@ def valid_requests(draw: st.DrawFn) -> dict[str, Any]:
         st.fixed_dictionaries(
             {},
             optional={
-                "model": st.text(min_size=1, max_size=20),
+                # The model name comes back in every upstream chunk: same known bug as above.
+                "model": st.text(st.characters(exclude_characters=SPLITLINES_ONLY), min_size=1, max_size=20),
                 "stream": st.booleans(),
                 "temperature": st.floats(min_value=0, max_value=2),
                 "top_p": st.floats(min_value=0, max_value=1),
