@@ -260,3 +260,32 @@ def test_any_content_type_gets_an_openai_shaped_answer(fuzz_http: httpx.Client, 
 def test_huge_and_deep_bodies_get_an_openai_shaped_answer(fuzz_http: httpx.Client, openai_double: Any, body: bytes) -> None:
     response = _post(fuzz_http, body)
     assert_openai_shaped(response, stream=body.startswith(b'{"stream": true'))
+
+
+# Any byte a header may carry in HTTP/1.1 (visible ASCII, obs-text, inner spaces and tabs).
+header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=300).map(
+    lambda v: v.strip(" \t").encode("latin-1")
+)
+
+
+@FUZZ
+@given(
+    authorization=st.one_of(header_values, header_values.map(lambda v: (b"Bearer " + v).strip()), st.just(b"Bearer test-llm-key")),
+    identity=st.dictionaries(
+        st.sampled_from(["X-Agora-Customllm-Appid", "X-Agora-Customllm-Uid", "X-Agora-Customllm-Channel", "X-Request-ID"]),
+        header_values,
+    ),
+    stream=st.booleans(),
+)
+def test_any_header_values_get_an_openai_shaped_answer(
+    fuzz_http: httpx.Client, openai_double: Any, authorization: bytes, identity: dict[str, bytes], stream: bool
+) -> None:
+    openai_double.reset()
+    response = fuzz_http.post(
+        PATH,
+        content=_dumps({"messages": [{"role": "user", "content": "hi"}], "stream": stream}),
+        headers={"Content-Type": "application/json", "Authorization": authorization, **identity},
+    )
+    assert_openai_shaped(response, stream=stream)
+    if authorization != b"Bearer " + LLM_KEY.encode():
+        assert response.status_code == 401
