@@ -1,7 +1,9 @@
 """Request and response schemas of the chat API (contract §3, §4).
 
 Unknown keys are accepted everywhere (`extra="allow"`): Convo AI and other OpenAI clients add
-fields we must not reject.
+fields we must not reject. Known keys are validated strictly (`strict=True`), as OpenAI does and
+as the published OpenAPI schema says: `"stream": "yes"`, `"max_tokens": 5.5` or `"userId": true`
+are a 400, not silently coerced (schemathesis' negative tests found the coercions).
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 
 class ContentPart(Schema):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     type: str = Field(min_length=1)
     text: str | None = None
 
 
 # Tool calls go back upstream as given: only the keys OpenAI accepts are kept.
 class FunctionCall(Schema):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     name: str = Field(min_length=1)
     arguments: str
 
@@ -33,14 +35,14 @@ class FunctionCall(Schema):
 class ToolCallItem(Schema):
     """A tool call in an assistant message of the history, as OpenAI requires it."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     id: str = Field(min_length=1)
     type: Literal["function"]
     function: FunctionCall
 
 
 class ChatMessage(Schema):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     role: Role
     content: Union[str, list[ContentPart], None] = None
@@ -57,7 +59,7 @@ class ChatMessage(Schema):
 
 
 class CallerContext(Schema):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     appId: str | int | None = None
     userId: str | int | None = None
     channel: str | int | None = None
@@ -68,7 +70,7 @@ def _conversation_error(template: str, **context: Any) -> PydanticCustomError:
 
 
 class ChatRequest(Schema):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     messages: list[ChatMessage] = Field(min_length=1)
     model: str | None = Field(default=None, min_length=1)

@@ -100,3 +100,28 @@ def test_model_text_with_a_unicode_line_separator_is_streamed(http, openai_doubl
     response = _post(http, [{"role": "user", "content": f"first line{separator}second line"}], stream=True)
     assert_answer(response, stream=True)
     assert separator in response.text
+
+
+@pytest.mark.parametrize(
+    "extra, param",
+    [
+        ({"stream": "yes"}, "stream"),
+        ({"stream": 1}, "stream"),
+        ({"max_tokens": 5.5}, "max_tokens"),
+        ({"max_tokens": "5"}, "max_tokens"),
+        ({"temperature": "0.5"}, "temperature"),
+        ({"context": {"userId": True}}, "context.userId"),
+        ({"turn_id": False}, "turn_id"),
+        ({"interruptable": "false"}, "interruptable"),
+    ],
+)
+def test_values_of_the_wrong_type_are_rejected_not_coerced(http, openai_double, extra, param) -> None:
+    # Found by schemathesis' negative tests: the schema says boolean/integer/number/string, the
+    # service used to coerce (`"userId": true` became the caller "1").
+    error = assert_error_shape(_post(http, [ASKED], **extra))
+    assert error["param"].startswith(param), error
+    assert openai_double.requests == []
+
+
+def test_an_integer_where_a_number_is_expected_is_fine(http, openai_double) -> None:
+    assert_answer(_post(http, [ASKED], temperature=1, top_p=1, timestamp=1732600000), stream=False)
