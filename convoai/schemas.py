@@ -109,10 +109,12 @@ class ChatRequest(Schema):
                 key = message.tool_call_id if message.role == "tool" else message.name
                 if not key:
                     field = "tool_call_id" if message.role == "tool" else "name"
-                    raise _conversation_error("messages[{index}]: a '{role}' message needs '{field}'", index=index, role=message.role, field=field)
+                    raise _conversation_error(
+                        "messages[{index}]: a '{role}' message needs '{field}'", index=index, role=message.role, field=field
+                    )
                 if open_calls.pop(key, None) is None:
                     raise _conversation_error(
-                        "messages[{index}]: this '{role}' message answers no tool call of the assistant message before it ({key!r})",
+                        "messages[{index}]: this '{role}' message answers no tool call of the assistant message before it ('{key}')",
                         index=index, role=message.role, key=key,
                     )
                 continue

@@ -26,7 +26,7 @@ def _post(http: httpx.Client, messages: list[dict[str, Any]], **extra: Any) -> h
     "messages, says",
     [
         ([{"role": "tool"}], "needs 'tool_call_id'"),
-        ([ASKED, {"role": "tool", "tool_call_id": "call_9", "content": "{}"}], "answers no tool call"),
+        ([ASKED, {"role": "tool", "tool_call_id": "call_9", "content": "{}"}], "answers no tool call of the assistant message before it ('call_9')"),
         ([ASKED, {"role": "assistant", "tool_calls": [CALL]}, ASKED], "must be followed by a result for each (missing: call_1)"),
         ([ASKED, {"role": "assistant", "tool_calls": [CALL]}], "missing: call_1"),
         ([ASKED, {"role": "function", "content": "{}"}], "needs 'name'"),

@@ -119,7 +119,8 @@ def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]
     legacy_call = extras.pop("function_call", None)
     if legacy_call is not None and data["role"] == "assistant" and not data.get("tool_calls"):
         # The deprecated function call, as the tool call its `function` result answers (by name).
-        data["tool_calls"] = [{"id": legacy_call["name"], "type": "function", "function": {"name": legacy_call["name"], "arguments": legacy_call["arguments"]}}]
+        function = {"name": legacy_call["name"], "arguments": legacy_call["arguments"]}
+        data["tool_calls"] = [{"id": function["name"], "type": "function", "function": function}]
     if data["role"] == "function":  # old clients: a function result is a tool result
         data["role"] = "tool"
         data.setdefault("tool_call_id", data.pop("name", "function"))
