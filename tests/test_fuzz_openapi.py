@@ -37,7 +37,7 @@ def published_schema(service_url: str, openai_double: Any, settings: Any) -> Any
 
 
 # Schemathesis' own pytest integration (`from_fixture` + `parametrize`) breaks on pytest 9.2
-# (it reads `Function._nodeid`, which pytest 9 removed); its Hypothesis strategy works the same.
+# (it reads `Function._nodeid`, which pytest 9.2's Function lacks); its Hypothesis strategy works the same.
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
     derandomize=True,
