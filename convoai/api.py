@@ -22,7 +22,7 @@ from convoai.auth import LLMKeyAuth
 from convoai.engine.context import build_turn
 from convoai.engine.respond import json_response, stream_response
 from convoai.errors import ApiError, InvalidRequest, PayloadTooLarge, Unauthorized
-from convoai.schemas import ChatRequest
+from convoai.schemas import ChatRequest, ErrorBody
 
 __all__ = ["api", "error_response"]
 
@@ -114,7 +114,38 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(ApiError("The service failed while answering; please try again."))
 
 
-@api.post("/chat/completions", auth=LLMKeyAuth(), response={200: Any}, summary="Create a chat completion")
+# What the OpenAPI schema documents (and the schemathesis fuzz test holds the service to): every
+# status the endpoint answers, errors in OpenAI's shape, and the SSE stream of `stream: true`.
+ERROR_STATUSES = frozenset({400, 401, 405, 413, 429, 502, 503, 504})
+CHAT_RESPONSES: dict[Any, Any] = {200: Any, ERROR_STATUSES: ErrorBody}
+CHAT_OPENAPI = {
+    "responses": {
+        200: {
+            "description": "A `chat.completion` object; with `stream: true`, server-sent `chat.completion.chunk` "
+            "events ending with `data: [DONE]` (an error after the first event arrives as a `data: {\"error\": ...}` "
+            "event before `[DONE]`).",
+            "content": {
+                "text/event-stream": {
+                    # One server-sent event: `data` holds a chunk's JSON, or `[DONE]`.
+                    "schema": {
+                        "type": "object",
+                        "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+                        "required": ["data"],
+                    }
+                }
+            },
+        }
+    }
+}
+
+
+@api.post(
+    "/chat/completions",
+    auth=LLMKeyAuth(),
+    response=CHAT_RESPONSES,
+    summary="Create a chat completion",
+    openapi_extra=CHAT_OPENAPI,
+)
 async def chat_completions(request: HttpRequest, body: ChatRequest) -> HttpResponse:
     """OpenAI Chat Completions, as Agora Convo AI calls it (`stream: true`)."""
     turn = build_turn(body, request.headers)
@@ -126,7 +157,7 @@ async def chat_completions(request: HttpRequest, body: ChatRequest) -> HttpRespo
 
 
 # The reference service's path; same handler.
-api.post("/chat/completion", auth=LLMKeyAuth(), response={200: Any}, include_in_schema=False)(chat_completions)
+api.post("/chat/completion", auth=LLMKeyAuth(), response=CHAT_RESPONSES, include_in_schema=False)(chat_completions)
 
 
 @api.get("/chat/completions", include_in_schema=False)

@@ -30,9 +30,19 @@ IDENTITY_HEADERS = {
     "user_id": "X-Agora-Customllm-Uid",
     "channel": "X-Agora-Customllm-Channel",
 }
-# What OpenAI accepts on a message; anything else (Convo AI's turn_id, timestamp, metadata, or a
-# client's own keys) is kept for the record and not sent upstream, where it would be rejected.
+# What OpenAI accepts on a message of each role; anything else (Convo AI's turn_id, timestamp,
+# metadata, a client's own keys, or a key on the wrong role, such as `tool_call_id` on a user
+# message) is kept for the record and not sent upstream, where it would be rejected.
 UPSTREAM_MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "refusal"})
+_SPEAKER_KEYS = frozenset({"role", "content", "name"})
+UPSTREAM_KEYS_BY_ROLE: dict[str, frozenset[str]] = {
+    "system": _SPEAKER_KEYS,
+    "developer": _SPEAKER_KEYS,
+    "user": _SPEAKER_KEYS,
+    "assistant": frozenset({"role", "content", "name", "tool_calls", "refusal"}),
+    "tool": frozenset({"role", "content", "tool_call_id"}),
+    "function": _SPEAKER_KEYS,  # becomes a tool message below
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +116,15 @@ def message_text(content: Any) -> str:
 def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split one message into what goes upstream and the Convo AI extras we keep."""
     data = message.model_dump(exclude_none=True)
-    extras = {key: data.pop(key) for key in list(data) if key not in UPSTREAM_MESSAGE_KEYS}
+    allowed = UPSTREAM_KEYS_BY_ROLE[data["role"]]
+    extras = {key: data.pop(key) for key in list(data) if key not in allowed}
+    if data.get("tool_calls") == []:  # OpenAI rejects an empty list; it means no calls
+        del data["tool_calls"]
+    legacy_call = extras.pop("function_call", None)
+    if legacy_call is not None and data["role"] == "assistant" and not data.get("tool_calls"):
+        # The deprecated function call, as the tool call its `function` result answers (by name).
+        function = {"name": legacy_call["name"], "arguments": legacy_call["arguments"]}
+        data["tool_calls"] = [{"id": function["name"], "type": "function", "function": function}]
     if data["role"] == "function":  # old clients: a function result is a tool result
         data["role"] = "tool"
         data.setdefault("tool_call_id", data.pop("name", "function"))
