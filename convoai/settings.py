@@ -245,6 +245,8 @@ if MAX_TOOL_ROUNDS < 0:
     raise ImproperlyConfigured(f"MAX_TOOL_ROUNDS must be 0 or more (got {MAX_TOOL_ROUNDS})")
 # No dead air: in a streaming turn whose tools take longer than TOOL_FILLER_AFTER_MS (a tool
 # marked slow: at once), this short sentence is spoken first. Empty disables it.
+# Longest a single tool call may take before its result is an error the model can speak about.
+TOOL_TIMEOUT_MS: int = int(_positive("TOOL_TIMEOUT_MS", _read("TOOL_TIMEOUT_MS", env.int, 8000)))
 TOOL_FILLER_TEXT: str = env.str("TOOL_FILLER_TEXT", default="One moment while I check that. ")
 TOOL_FILLER_AFTER_MS: int = int(_read("TOOL_FILLER_AFTER_MS", env.int, 400))
 if TOOL_FILLER_AFTER_MS < 0:

@@ -210,14 +210,9 @@ def hanging_tool() -> Iterator[str]:
     registry.unregister(name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=httpx.ReadTimeout,
-    reason="no per-tool timeout: tools/registry.run_tool awaits a tool without a bound, so a hanging tool "
-    "holds the turn until the caller hangs up (reported to the lead, who owns the engine and the registry)",
-)
 def test_a_hanging_tool_is_bounded(http, openai_double, hanging_tool, settings) -> None:
     settings.TOOL_FILLER_TEXT = ""
+    settings.TOOL_TIMEOUT_MS = 300
     openai_double.queue(Reply(tool_calls=[ToolCallSpec(hanging_tool, {})]), Reply(text="The feed is not answering."))
     # Expected once a tool timeout exists: the tool's result is an error, the model answers.
     response, evts = chat(http, {"messages": [ASK]}, timeout=httpx.Timeout(5.0))

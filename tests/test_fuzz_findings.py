@@ -88,12 +88,6 @@ def test_the_deprecated_function_call_form_is_answered(http, openai_double) -> N
     assert sent[2] == {"role": "tool", "tool_call_id": "lookup", "content": '{"status": "shipped"}'}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug, reported to the lead: convoai/engine/upstream/sse.py reads upstream lines with "
-    "httpx2's LineDecoder, which also splits on U+0085, U+2028 and U+2029 (str.splitlines), not only on "
-    "CR/LF as SSE says; a token holding one breaks the chunk's JSON and the turn fails with upstream_malformed",
-)
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
 def test_model_text_with_a_unicode_line_separator_is_streamed(http, openai_double, separator) -> None:
     # The double echoes the caller's words, raw UTF-8 in its JSON, as OpenAI sends non-ASCII text.

@@ -110,3 +110,12 @@ def test_client_disconnect_closes_the_upstream_stream(service_url, openai_double
     # The caller hung up after the first word: the upstream call is closed long before its
     # 200 tokens (10 s) would have been sent.
     assert _wait_for(lambda: openai_double.active_streams == 0 and openai_double.closed_streams == 1)
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_upstream_refusal_is_a_400_the_caller_can_fix(http, openai_double, status):
+    openai_double.queue(Reply(status=status, error_message="The model `gpt-nope` does not exist"))
+    r = http.post("/v1/chat/completions", json={**BODY, "model": "gpt-nope", "stream": True})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == f"upstream_{status}"
+    assert "gpt-nope" in r.json()["error"]["message"]

@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any, Awaitable, Callable, Iterable
 
 import orjson
+from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from convoai.engine.context import Identity
@@ -131,7 +132,12 @@ async def run_tool(call: ToolCall, ctx: ToolContext) -> Any:
     except ValidationError as exc:
         return {"error": _validation_message(exc)}
     try:
-        return await definition.fn(ctx, args)
+        # A hung tool must not hold the call: past TOOL_TIMEOUT_MS the model hears it failed.
+        # (Work already handed to a database thread finishes there; only the wait ends.)
+        return await asyncio.wait_for(definition.fn(ctx, args), settings.TOOL_TIMEOUT_MS / 1000)
+    except asyncio.TimeoutError:
+        log.warning("tool %s timed out after %s ms", call.name, settings.TOOL_TIMEOUT_MS)
+        return {"error": f"{call.name} did not answer in time. Tell the caller and offer another way to help."}
     except ToolError as exc:
         return {"error": str(exc)}
     except asyncio.CancelledError:

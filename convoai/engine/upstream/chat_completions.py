@@ -8,7 +8,7 @@ import orjson
 
 from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
-from convoai.engine.upstream.client import get_client, open_stream
+from convoai.engine.upstream.client import open_stream, post_json
 from convoai.engine.upstream.errors import map_upstream_errors
 from convoai.engine.upstream.sse import sse_events
 from convoai.errors import UpstreamError
@@ -16,10 +16,10 @@ from convoai.errors import UpstreamError
 __all__ = ["ChatCompletionsUpstream"]
 
 
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
+def _usage(raw: dict[str, Any] | None) -> Usage | None:
+    if not raw:
         return None
-    return Usage(prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0)
+    return Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
 
 
 class ChatCompletionsUpstream:
@@ -30,26 +30,30 @@ class ChatCompletionsUpstream:
         tools: list[Any] | None,
         tool_choice: str = "auto",
     ) -> AsyncIterator[Event]:
-        client = get_client()
         kwargs: dict[str, Any] = {"model": turn.model, "messages": conversation, **turn.params}
         if tools:
             kwargs["tools"] = [tool.chat_spec for tool in tools]
             kwargs["tool_choice"] = tool_choice
         with map_upstream_errors():
             if not turn.stream:
-                completion = await client.chat.completions.create(**kwargs)
-                if not completion.choices:
+                completion = await post_json("/chat/completions", kwargs)
+                choices = completion.get("choices") or []
+                if not choices:
                     raise UpstreamError("The model server returned no choices.", code="upstream_malformed")
-                choice = completion.choices[0]
-                message = choice.message
-                text = message.content or message.refusal
+                choice = choices[0]
+                message = choice.get("message") or {}
+                text = message.get("content") or message.get("refusal")
                 if text:
                     yield TextDelta(text)
-                for call in message.tool_calls or []:
-                    function = getattr(call, "function", None)
-                    if function is not None:
-                        yield ToolCall(call_id=call.id, name=function.name, arguments=function.arguments or "")
-                yield Finished(choice.finish_reason or "stop", _usage(completion.usage), completion.model)
+                for index, call in enumerate(message.get("tool_calls") or ()):
+                    function = call.get("function")
+                    if function:
+                        yield ToolCall(
+                            call_id=call.get("id") or f"call_{index}",
+                            name=function.get("name") or "",
+                            arguments=function.get("arguments") or "",
+                        )
+                yield Finished(choice.get("finish_reason") or "stop", _usage(completion.get("usage")), completion.get("model"))
                 return
 
             body = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
@@ -60,17 +64,14 @@ class ChatCompletionsUpstream:
             pending: dict[int, list[Any]] = {}
             async with open_stream("/chat/completions", body) as response:
                 async for _, data in sse_events(response):
-                    if data == "[DONE]":
+                    if data == b"[DONE]":
                         continue  # read on to the end of the body so the connection is reused
                     chunk = orjson.loads(data)
                     if "error" in chunk:
                         raise UpstreamError(f"The model server reported an error: {_error_message(chunk)}")
                     model = chunk.get("model") or model
                     if chunk.get("usage"):
-                        usage = Usage(
-                            prompt_tokens=chunk["usage"].get("prompt_tokens") or 0,
-                            completion_tokens=chunk["usage"].get("completion_tokens") or 0,
-                        )
+                        usage = _usage(chunk["usage"])
                     for choice in chunk.get("choices") or ():
                         delta = choice.get("delta") or {}
                         text = delta.get("content") or delta.get("refusal")

@@ -19,7 +19,7 @@ from openai import AsyncOpenAI
 
 from convoai.errors import ServiceUnavailable
 
-__all__ = ["get_client", "reset_clients", "is_configured", "open_stream"]
+__all__ = ["get_client", "reset_clients", "is_configured", "open_stream", "post_json"]
 
 # The SDK's own switch for "hand me the response unread" (what `with_streaming_response` sets).
 _STREAM_UNREAD = {"X-Stainless-Raw-Response": "stream", "Content-Type": "application/json"}
@@ -74,3 +74,19 @@ async def open_stream(path: str, body: dict[str, Any]) -> AsyncIterator[httpx2.R
         yield response
     finally:
         await response.aclose()
+
+
+async def post_json(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST `body` and return the JSON answer as a dict (a non-streaming model call).
+
+    The same SDK path as `open_stream`, without the SDK's request transform and typed response
+    objects, whose cost grows with the history (seconds of event-loop time at thousands of
+    messages on the Responses API).
+    """
+    response = await get_client().post(
+        path, cast_to=httpx2.Response, content=orjson.dumps(body), options={"headers": {"Content-Type": "application/json"}}
+    )
+    data = orjson.loads(response.content)
+    if not isinstance(data, dict):
+        raise orjson.JSONDecodeError("expected a JSON object", response.text, 0)
+    return data

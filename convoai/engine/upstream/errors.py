@@ -3,7 +3,8 @@
     openai.APITimeoutError     -> UpstreamTimeout     504
     openai.APIConnectionError  -> ServiceUnavailable  503 (unreachable)
     openai.RateLimitError      -> RateLimited         429 (Retry-After kept)
-    openai.APIStatusError      -> UpstreamError       502
+    openai.APIStatusError      -> InvalidRequest 400 for 400/404/422 (the request was refused),
+                                  UpstreamError 502 otherwise
     openai.APIError (in-stream error event), malformed stream data -> UpstreamError 502
     httpx2 timeouts / transport errors while reading a raw stream -> 504 / 503
 """
@@ -18,7 +19,7 @@ from typing import Iterator
 import httpx2
 import openai
 
-from convoai.errors import RateLimited, ServiceUnavailable, UpstreamError, UpstreamTimeout
+from convoai.errors import InvalidRequest, RateLimited, ServiceUnavailable, UpstreamError, UpstreamTimeout
 
 __all__ = ["map_upstream_errors"]
 
@@ -53,6 +54,13 @@ def map_upstream_errors() -> Iterator[None]:
             headers={"Retry-After": retry_after} if retry_after else None,
         ) from exc
     except openai.APIStatusError as exc:
+        if exc.status_code in (400, 404, 422):
+            # The upstream refused what was asked (an unknown model, a parameter out of its range):
+            # the caller's to fix, and retrying the same request cannot help, so not a 502.
+            log.info("upstream refused the request (%s): %s", exc.status_code, _upstream_message(exc))
+            raise InvalidRequest(
+                f"The model server refused the request: {_upstream_message(exc)}", code=f"upstream_{exc.status_code}"
+            ) from exc
         log.warning("upstream answered %s: %s", exc.status_code, _upstream_message(exc))
         raise UpstreamError(
             f"The model server answered {exc.status_code}: {_upstream_message(exc)}",

@@ -16,7 +16,7 @@ import orjson
 
 from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
-from convoai.engine.upstream.client import get_client, open_stream
+from convoai.engine.upstream.client import open_stream, post_json
 from convoai.engine.upstream.errors import map_upstream_errors
 from convoai.engine.upstream.sse import sse_events
 from convoai.errors import UpstreamError
@@ -84,15 +84,8 @@ def _text(content: Any) -> str:
     return " ".join(part.get("text") or "" for part in content if isinstance(part, dict))
 
 
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
-        return None
-    return Usage(prompt_tokens=raw.input_tokens or 0, completion_tokens=raw.output_tokens or 0)
-
-
-def _failure(response: Any) -> UpstreamError:
-    error = getattr(response, "error", None)
-    message = getattr(error, "message", None) or "The model failed to generate a response."
+def _failure(response: dict[str, Any]) -> UpstreamError:
+    message = (response.get("error") or {}).get("message") or "the response failed"
     return UpstreamError(f"The model server reported an error: {message}", code="upstream_failed")
 
 
@@ -104,7 +97,6 @@ class ResponsesUpstream:
         tools: list[Any] | None,
         tool_choice: str = "auto",
     ) -> AsyncIterator[Event]:
-        client = get_client()
         instructions, items = to_input_items(conversation)
         kwargs: dict[str, Any] = {"model": turn.model, "input": items, "store": False}
         if instructions:
@@ -121,29 +113,36 @@ class ResponsesUpstream:
             kwargs["tool_choice"] = tool_choice
         with map_upstream_errors():
             if not turn.stream:
-                response = await client.responses.create(**kwargs)
-                if response.status == "failed":
+                response = await post_json("/responses", kwargs)
+                if response.get("status") == "failed":
                     raise _failure(response)
+                output = [item for item in response.get("output") or () if isinstance(item, dict)]
+                # The answer is the text of the output_text (and refusal) parts of message items.
                 text = "".join(
-                    part.text if part.type == "output_text" else part.refusal
-                    for item in response.output
-                    if item.type == "message"
-                    for part in item.content
-                    if part.type in ("output_text", "refusal")
+                    (part.get("text") if part.get("type") == "output_text" else part.get("refusal")) or ""
+                    for item in output
+                    if item.get("type") == "message"
+                    for part in item.get("content") or ()
+                    if isinstance(part, dict) and part.get("type") in ("output_text", "refusal")
                 )
                 if text:
                     yield TextDelta(text)
-                for item in response.output:
-                    if item.type == "function_call":
-                        yield ToolCall(call_id=item.call_id, name=item.name, arguments=item.arguments or "", item_id=item.id)
-                yield Finished(_finish_reason(response), _usage(response.usage), response.model)
+                for item in output:
+                    if item.get("type") == "function_call":
+                        yield ToolCall(
+                            call_id=item.get("call_id") or item.get("id") or "",
+                            name=item.get("name") or "",
+                            arguments=item.get("arguments") or "",
+                            item_id=item.get("id"),
+                        )
+                yield Finished(_finish_reason(response), _usage(response.get("usage")), response.get("model"))
                 return
 
             calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
             finished: Finished | None = None
             async with open_stream("/responses", {**kwargs, "stream": True}) as response:
                 async for _, data in sse_events(response):
-                    if data == "[DONE]":
+                    if data == b"[DONE]":
                         continue
                     event = orjson.loads(data)
                     kind = event.get("type")
@@ -159,12 +158,9 @@ class ResponsesUpstream:
                         calls.setdefault(event.get("item_id", ""), [None, "", []])[2].append(event.get("delta") or "")
                     elif kind in ("response.completed", "response.incomplete"):
                         body = event.get("response") or {}
-                        finished = Finished(_finish_reason_raw(body), _usage_raw(body.get("usage")), body.get("model"))
+                        finished = Finished(_finish_reason(body), _usage(body.get("usage")), body.get("model"))
                     elif kind == "response.failed":
-                        message = ((event.get("response") or {}).get("error") or {}).get("message")
-                        raise UpstreamError(
-                            f"The model server reported an error: {message or 'the response failed'}", code="upstream_failed"
-                        )
+                        raise _failure(event.get("response") or {})
                     elif kind == "error":
                         raise UpstreamError(f"The model server reported an error: {event.get('message') or 'unknown error'}")
             if finished is None:
@@ -174,20 +170,13 @@ class ResponsesUpstream:
             yield finished
 
 
-def _usage_raw(raw: dict[str, Any] | None) -> Usage | None:
+def _usage(raw: dict[str, Any] | None) -> Usage | None:
     if not raw:
         return None
     return Usage(prompt_tokens=raw.get("input_tokens") or 0, completion_tokens=raw.get("output_tokens") or 0)
 
 
-def _finish_reason_raw(body: dict[str, Any]) -> str:
+def _finish_reason(body: dict[str, Any]) -> str:
     if body.get("status") == "incomplete":
         return "length" if (body.get("incomplete_details") or {}).get("reason") == "max_output_tokens" else "stop"
-    return "stop"
-
-
-def _finish_reason(response: Any) -> str:
-    if response.status == "incomplete":
-        details = getattr(response, "incomplete_details", None)
-        return "length" if getattr(details, "reason", None) == "max_output_tokens" else "stop"
     return "stop"
