@@ -240,6 +240,11 @@ OPENAI_CONNECT_TIMEOUT: float = _positive("OPENAI_CONNECT_TIMEOUT", _read("OPENA
 OPENAI_TIMEOUT: float = _positive("OPENAI_TIMEOUT", _read("OPENAI_TIMEOUT", env.float, 30.0))
 # Retries of a failed upstream call before the first byte reached the caller.
 OPENAI_MAX_RETRIES: int = int(_read("OPENAI_MAX_RETRIES", env.int, 1))
+# HTTP transport under the openai SDK: "aiohttp" (the SDK's aiohttp extra, less CPU per chunk)
+# or "httpx" (the SDK's default httpx2 client).
+OPENAI_HTTP_CLIENT: str = env.str("OPENAI_HTTP_CLIENT", default="aiohttp").strip().lower()
+if OPENAI_HTTP_CLIENT not in ("aiohttp", "httpx"):
+    raise ImproperlyConfigured(f"Invalid value for OPENAI_HTTP_CLIENT: {OPENAI_HTTP_CLIENT!r} (use aiohttp or httpx)")
 MAX_TOOL_ROUNDS: int = int(_read("MAX_TOOL_ROUNDS", env.int, 5))
 if MAX_TOOL_ROUNDS < 0:
     raise ImproperlyConfigured(f"MAX_TOOL_ROUNDS must be 0 or more (got {MAX_TOOL_ROUNDS})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from convoai.engine.upstream.client import run_sync
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -137,7 +137,8 @@ class KnowledgeDocumentAdmin(admin.ModelAdmin):
         retrieval = None
         store_info: dict[str, Any] = {"store": store_name()}
         if form.is_valid():
-            retrieval = async_to_sync(aretrieve)(
+            retrieval = run_sync(
+                aretrieve,
                 form.cleaned_data["query"],
                 top_k=form.cleaned_data["top_k"],
                 timeout_ms=10_000 if form.cleaned_data["ignore_budget"] else None,

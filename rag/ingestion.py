@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
-from asgiref.sync import async_to_sync
+from convoai.engine.upstream.client import run_sync
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -98,7 +98,7 @@ def _embed(texts: list[str], progress: Progress | None) -> list[np.ndarray]:
     step = settings.RAG_EMBED_BATCH
     for start in range(0, len(texts), step):
         batch = texts[start : start + step]
-        vectors.extend(async_to_sync(aembed_texts)(batch))
+        vectors.extend(run_sync(aembed_texts, batch))
         if progress:
             progress(len(batch))
     return vectors

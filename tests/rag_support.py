@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import pytest
-from asgiref.sync import async_to_sync
+from convoai.engine.upstream.client import run_sync
 
 from rag.embeddings import clear_memory_cache
 from rag.retriever import Retrieval, aretrieve
@@ -23,7 +23,7 @@ def fresh_store() -> Iterator[None]:
 
 
 def retrieve(query: str, **options: Any) -> Retrieval:
-    return async_to_sync(aretrieve)(query, **options)
+    return run_sync(aretrieve, query, **options)
 
 
 def sources(retrieval: Retrieval) -> list[str]:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from django.core.management import call_command
+from django.db import OperationalError
 
 from convoai.models import TurnRecord
 from tests.rag_support import fresh_store  # noqa: F401  (fixture)
@@ -38,7 +39,10 @@ def records_on(settings):
 def _records(count: int, timeout: float = 5.0) -> list[TurnRecord]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = list(TurnRecord.objects.order_by("created_at"))
+        try:
+            rows = list(TurnRecord.objects.order_by("created_at"))
+        except OperationalError:  # SQLite's shared in-memory test database: the writer holds the table
+            rows = []
         if len(rows) >= count:
             return rows
         time.sleep(0.02)

@@ -16,6 +16,7 @@ import logging
 from contextlib import contextmanager
 from typing import Iterator
 
+import aiohttp
 import httpx2
 import openai
 
@@ -35,18 +36,38 @@ def _upstream_message(exc: openai.APIError) -> str:
     return exc.message
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """Whether a "timeout" really was one.
+
+    The SDK's aiohttp transport maps every aiohttp connection error, a refused connection or a
+    server hanging up included, to httpx2's ConnectTimeout; the cause chain tells them apart.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (TimeoutError, aiohttp.ServerTimeoutError)):
+            return True
+        if isinstance(seen, (aiohttp.ClientConnectionError, ConnectionError)):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return True
+
+
+UNREACHABLE = "The model server could not be reached or closed the connection."
+
+
 @contextmanager
 def map_upstream_errors() -> Iterator[None]:
     try:
         yield
     except openai.APITimeoutError as exc:
+        if not _is_timeout(exc):
+            log.warning("upstream connection failed: %s", exc.__cause__ or exc)
+            raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
         log.warning("upstream timeout: %s", exc)
         raise UpstreamTimeout("The model server did not answer in time.") from exc
     except openai.APIConnectionError as exc:
         log.warning("upstream connection failed: %s", exc.__cause__ or exc)
-        raise ServiceUnavailable(
-            "The model server could not be reached or closed the connection.", code="upstream_unreachable"
-        ) from exc
+        raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
     except openai.RateLimitError as exc:
         retry_after = exc.response.headers.get("retry-after")
         raise RateLimited(
@@ -70,13 +91,14 @@ def map_upstream_errors() -> Iterator[None]:
         log.warning("upstream error in stream: %s", exc)
         raise UpstreamError(f"The model server reported an error: {_upstream_message(exc)}") from exc
     except httpx2.TimeoutException as exc:  # raw stream reads (upstream/sse.py) bypass the SDK's mapping
+        if not _is_timeout(exc):
+            log.warning("upstream stream broke: %s", exc.__cause__ or exc)
+            raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
         log.warning("upstream stream timeout: %s", exc)
         raise UpstreamTimeout("The model server stopped sending in time.") from exc
     except httpx2.TransportError as exc:
         log.warning("upstream stream broke: %s", exc)
-        raise ServiceUnavailable(
-            "The model server could not be reached or closed the connection.", code="upstream_unreachable"
-        ) from exc
+        raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         log.warning("malformed data from upstream: %s", exc)
         raise UpstreamError("The model server sent malformed data.", code="upstream_malformed") from exc
