@@ -72,7 +72,7 @@ def start_double(port: int, **env: str) -> Process:
     return Process(args, full, f"http://127.0.0.1:{port}/")
 
 
-def service_env(double_port: int, **extra: str) -> dict[str, str]:
+def service_env(double_port: int, *, knowledge_base: bool = False, **extra: str) -> dict[str, str]:
     db = Path(tempfile.mkdtemp(prefix="convoai-bench-")) / "db.sqlite3"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
@@ -91,6 +91,11 @@ def service_env(double_port: int, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if knowledge_base:
+        # Lexical ingest (no embeddings endpoint during it), as `make run` does on a first start.
+        ingest_env = {**env, "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+        subprocess.run([sys.executable, "manage.py", "ingest_sample_kb"], cwd=ROOT, env=ingest_env, check=True,
+                       stdout=subprocess.DEVNULL)
     return env
 
 

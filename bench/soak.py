@@ -65,9 +65,10 @@ def main() -> None:
                 "ttft_p50_ms": round(pct(result.ttft, 50) * 1000, 1),
                 "ttft_p99_ms": round(pct(result.ttft, 99) * 1000, 1),
                 "cpu_ms_per_turn": round(cpu * 1000 / max(done, 1), 2),
-                "rss_mb_samples": samples,
+                "rss_mb_first_last_max": [samples[0][1], samples[-1][1], max(m for _, m in samples)] if samples else [],
+                "rss_mb_samples": " ".join(f"{t:g}s:{m:g}" for t, m in samples),
             },
-            indent=2,
+            indent=1,
         )
     )
 

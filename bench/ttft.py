@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--question", default="Hello there", help="the caller's words (retrieval searches them)")
     parser.add_argument("--tool", default="", help="make the double call this tool once per turn")
     parser.add_argument("--tool-args", default="{}")
+    parser.add_argument("--kb", action="store_true", help="ingest the sample knowledge base (retrieval finds passages)")
     parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
@@ -82,11 +83,11 @@ def main() -> None:
         for server in args.servers:
             port = free_port()
             extra = dict(item.split("=", 1) for item in args.env)
-            service = start_service(server, port, service_env(double_port, **extra))
+            service = start_service(server, port, service_env(double_port, knowledge_base=args.kb, **extra))
             try:
                 for c in args.concurrency:
                     turns = args.turns or max(200, 10 * c)
-                    row = {"server": server, **run_level(double_port, port, service.pid, c, turns, args.question)}
+                    row = {"server": server, "kb": args.kb, "tool": args.tool, **run_level(double_port, port, service.pid, c, turns, args.question)}
                     rows.append(row)
                     if not args.json:
                         print(_row(row), flush=True)
@@ -99,8 +100,8 @@ def main() -> None:
 
 
 HEADER = (
-    "| server | conc | turns | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
-    "| total p50 ms | turns/s | errors | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    "| server | KB | tool | conc | turns | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
+    "| total p50 ms | turns/s | errors | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -109,7 +110,7 @@ def _row(r: dict[str, Any]) -> str:
         print(HEADER)
         _row.printed = True  # type: ignore[attr-defined]
     return (
-        f"| {r['server']} | {r['concurrency']} | {r['turns']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
+        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['concurrency']} | {r['turns']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
         f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
         f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
