@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 import orjson
+from tests.doubles.serve import read_body, send_json
 
 __all__ = ["OpenAIDouble", "Reply", "ToolCallSpec", "embed_text"]
 
@@ -143,12 +144,7 @@ class OpenAIDouble:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         path = scope["path"]
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         try:
@@ -196,11 +192,7 @@ class OpenAIDouble:
 
     @staticmethod
     async def _json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = orjson.dumps(body)
-        head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-        head += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-        await send({"type": "http.response.start", "status": status, "headers": head})
-        await send({"type": "http.response.body", "body": raw})
+        await send_json(send, status, body, headers)
 
     async def _start_stream(self, send: Send) -> None:
         await send(

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
 
 import orjson
+from tests.doubles.serve import read_body
 
 __all__ = ["PineconeDouble", "API_KEY"]
 
@@ -68,12 +69,7 @@ class PineconeDouble:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         path, method = scope["path"], scope["method"]
         try:

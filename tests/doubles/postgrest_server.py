@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 import orjson
+from tests.doubles.serve import send_json
 
 __all__ = ["PostgRESTDouble"]
 
@@ -94,8 +95,4 @@ class PostgRESTDouble:
 
     @staticmethod
     async def _send(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = orjson.dumps(body)
-        head = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(raw)).encode())]
-        head += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-        await send({"type": "http.response.start", "status": status, "headers": head})
-        await send({"type": "http.response.body", "body": raw})
+        await send_json(send, status, body, headers)

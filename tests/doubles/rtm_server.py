@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 import orjson
+from tests.doubles.serve import read_body
 
 __all__ = ["RTMDouble", "RTMRequest"]
 
@@ -43,12 +44,7 @@ class RTMDouble:
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
         assert scope["type"] == "http"
-        raw = b""
-        while True:
-            event = await receive()
-            raw += event.get("body", b"")
-            if not event.get("more_body"):
-                break
+        raw = await read_body(receive)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         try:
             body = orjson.loads(raw) if raw else None

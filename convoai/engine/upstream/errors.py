@@ -52,7 +52,18 @@ def _is_timeout(exc: BaseException) -> bool:
     return True
 
 
-UNREACHABLE = "The model server could not be reached or closed the connection."
+def _unreachable(exc: BaseException) -> ServiceUnavailable:
+    log.warning("upstream connection failed: %s", exc.__cause__ or exc)
+    return ServiceUnavailable(
+        "The model server could not be reached or closed the connection.", code="upstream_unreachable"
+    )
+
+
+def _timeout_or_unreachable(exc: BaseException, message: str) -> ServiceUnavailable | UpstreamTimeout:
+    if not _is_timeout(exc):
+        return _unreachable(exc)
+    log.warning("upstream timeout: %s", exc)
+    return UpstreamTimeout(message)
 
 
 @contextmanager
@@ -60,14 +71,9 @@ def map_upstream_errors() -> Iterator[None]:
     try:
         yield
     except openai.APITimeoutError as exc:
-        if not _is_timeout(exc):
-            log.warning("upstream connection failed: %s", exc.__cause__ or exc)
-            raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
-        log.warning("upstream timeout: %s", exc)
-        raise UpstreamTimeout("The model server did not answer in time.") from exc
+        raise _timeout_or_unreachable(exc, "The model server did not answer in time.") from exc
     except openai.APIConnectionError as exc:
-        log.warning("upstream connection failed: %s", exc.__cause__ or exc)
-        raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
+        raise _unreachable(exc) from exc
     except openai.RateLimitError as exc:
         retry_after = exc.response.headers.get("retry-after")
         raise RateLimited(
@@ -91,14 +97,9 @@ def map_upstream_errors() -> Iterator[None]:
         log.warning("upstream error in stream: %s", exc)
         raise UpstreamError(f"The model server reported an error: {_upstream_message(exc)}") from exc
     except httpx2.TimeoutException as exc:  # raw stream reads (upstream/sse.py) bypass the SDK's mapping
-        if not _is_timeout(exc):
-            log.warning("upstream stream broke: %s", exc.__cause__ or exc)
-            raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
-        log.warning("upstream stream timeout: %s", exc)
-        raise UpstreamTimeout("The model server stopped sending in time.") from exc
+        raise _timeout_or_unreachable(exc, "The model server stopped sending in time.") from exc
     except httpx2.TransportError as exc:
-        log.warning("upstream stream broke: %s", exc)
-        raise ServiceUnavailable(UNREACHABLE, code="upstream_unreachable") from exc
+        raise _unreachable(exc) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         log.warning("malformed data from upstream: %s", exc)
         raise UpstreamError("The model server sent malformed data.", code="upstream_malformed") from exc
