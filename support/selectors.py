@@ -11,9 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
-from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
@@ -23,11 +21,8 @@ from support.models import Change, Customer, Escalation, Interaction, Order, Tic
 
 __all__ = [
     "customer_get",
-    "acustomer_get",
     "orders_recent",
-    "aorders_recent",
     "ticket_get",
-    "aticket_get",
     "ticket_interactions_recent",
     "ticket_changes",
     "ticket_history",
@@ -175,12 +170,3 @@ def escalations_for_review() -> QuerySet[Escalation]:
         ),
     ).order_by("status_rank", "severity_rank", "-created_at")
 
-
-def _async(fn: Any) -> Any:
-    return sync_to_async(fn, thread_sensitive=True)
-
-
-acustomer_get = _async(customer_get)
-aorders_recent = _async(orders_recent)
-aticket_get = _async(ticket_get)
-aticket_interactions_recent = _async(ticket_interactions_recent)

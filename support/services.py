@@ -13,7 +13,6 @@ import logging
 import uuid
 from typing import Any, Iterable, Sequence
 
-from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils import timezone
 
@@ -392,14 +391,3 @@ def agent_event_record(
         app_id=actor.app_id,
     )
 
-
-def _async(fn: Any) -> Any:
-    return sync_to_async(fn, thread_sensitive=True)
-
-
-aticket_create = _async(ticket_create)
-aticket_set_status = _async(ticket_set_status)
-ainteraction_log = _async(interaction_log)
-aescalation_create = _async(escalation_create)
-achange_log = _async(change_log)
-aagent_event_record = _async(agent_event_record)

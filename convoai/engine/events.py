@@ -9,7 +9,7 @@ subclasses, mapped once at the adapter boundary (`upstream/errors.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Union
 
 __all__ = ["TextDelta", "ToolCall", "Finished", "ToolsRunning", "Event", "Usage"]
 

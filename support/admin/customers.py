@@ -29,11 +29,8 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class OrderInline(ReadOnlyInline):
-    model = Order
-    fields = ("id", "order_status", "order_summary", "updated_at")
-    readonly_fields = fields
-    ordering = ("-updated_at",)
+class OrderColumns:
+    """The order's status and summary (kept in its JSON `data`) as columns."""
 
     @admin.display(description="status")
     def order_status(self, obj: Order) -> str:
@@ -42,6 +39,14 @@ class OrderInline(ReadOnlyInline):
     @admin.display(description="summary")
     def order_summary(self, obj: Order) -> str:
         return obj.summary
+
+
+class OrderInline(OrderColumns, ReadOnlyInline):
+    model = Order
+    fields = ("id", "order_status", "order_summary", "updated_at")
+    readonly_fields = fields
+    ordering = ("-updated_at",)
+
 
 
 class TicketInline(ReadOnlyInline):
@@ -100,7 +105,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(OrderColumns, admin.ModelAdmin):
     list_display = ("id", "customer_link", "order_status", "order_summary", "updated_at")
     search_fields = ("id", "customer__id", "customer__data__email")
     list_select_related = ("customer",)
@@ -111,10 +116,3 @@ class OrderAdmin(admin.ModelAdmin):
     def customer_link(self, obj: Order) -> SafeString | str:
         return admin_link(obj.customer)
 
-    @admin.display(description="status")
-    def order_status(self, obj: Order) -> str:
-        return obj.status
-
-    @admin.display(description="summary")
-    def order_summary(self, obj: Order) -> str:
-        return obj.summary
