@@ -30,6 +30,16 @@ log = logging.getLogger(__name__)
 INTERNAL_ERROR = ApiError("The service failed while answering; please try again.")
 
 
+def _record_failure(turn: Turn, exc: BaseException) -> None:
+    """Close the turn's record for an exception that ends it (re-raised by the caller)."""
+    if isinstance(exc, ApiError):
+        turn_finished(turn, outcome="error", error_code=exc.code)
+    elif isinstance(exc, (asyncio.CancelledError, GeneratorExit)):
+        turn_finished(turn, outcome="cancelled")
+    else:
+        turn_finished(turn, outcome="error", error_code=INTERNAL_ERROR.code)
+
+
 async def json_response(turn: Turn) -> HttpResponse:
     parts: list[str] = []
     finished = Finished()
@@ -39,14 +49,8 @@ async def json_response(turn: Turn) -> HttpResponse:
                 parts.append(event.text)
             elif isinstance(event, Finished):
                 finished = event
-    except ApiError as exc:
-        turn_finished(turn, outcome="error", error_code=exc.code)
-        raise
-    except asyncio.CancelledError:
-        turn_finished(turn, outcome="cancelled")
-        raise
-    except Exception:
-        turn_finished(turn, outcome="error", error_code=INTERNAL_ERROR.code)
+    except BaseException as exc:
+        _record_failure(turn, exc)
         raise
     turn_finished(turn, outcome="ok", finish_reason=finished.finish_reason, usage=finished.usage)
     body = completion_object(turn.model, "".join(parts), finished.finish_reason, finished.usage)
@@ -65,12 +69,7 @@ async def stream_response(turn: Turn, *, include_usage: bool = False) -> Streami
         first = None
     except BaseException as exc:
         await events.aclose()
-        if isinstance(exc, ApiError):
-            turn_finished(turn, outcome="error", error_code=exc.code)
-        elif isinstance(exc, asyncio.CancelledError):
-            turn_finished(turn, outcome="cancelled")
-        else:
-            turn_finished(turn, outcome="error", error_code=INTERNAL_ERROR.code)
+        _record_failure(turn, exc)
         raise
     return StreamingHttpResponse(
         _sse_body(turn, first, events, include_usage), content_type="text/event-stream", headers=STREAM_HEADERS
