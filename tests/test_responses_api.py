@@ -42,7 +42,7 @@ def test_history_goes_as_items_and_our_prompt_as_instructions(http, openai_doubl
 
 
 def test_stream_chunks_match_the_chat_contract(http, openai_double):
-    openai_double.queue(Reply(text="Same shape here."))
+    openai_double.queue(Reply(text="Same shape here.", token_delay=0.03))
     _, evts = chat(http, {"messages": HISTORY, "model": "gpt-r"})
     chunks = evts[:-1]
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}

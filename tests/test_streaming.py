@@ -10,7 +10,7 @@ USER = {"role": "user", "content": "What is Agora?"}
 
 
 def test_stream_is_role_content_stop_done(http, openai_double):
-    openai_double.queue(Reply(text="Agora is a real-time platform."))
+    openai_double.queue(Reply(text="Agora is a real-time platform.", token_delay=0.03))
     response, evts = chat(http, {"messages": [USER], "model": "gpt-test"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -26,9 +26,21 @@ def test_stream_is_role_content_stop_done(http, openai_double):
         assert chunk["object"] == "chat.completion.chunk"
         assert (chunk["id"], chunk["created"], chunk["model"]) == (chunks[0]["id"], chunks[0]["created"], "gpt-test")
     middle = chunks[1:-1]
-    assert len(middle) == 5  # one chunk per upstream token, nothing merged or buffered
+    assert len(middle) == 5  # tokens read one at a time: one chunk each, nothing held back
     assert all(c["choices"][0]["finish_reason"] is None for c in middle)
     assert spoken(evts) == "Agora is a real-time platform."
+
+
+def test_tokens_read_together_go_out_together(http, openai_double):
+    """Tokens that reach us in one read (an upstream that sends a burst, or a busy service) go
+    out as one chunk: the same text, sooner, in fewer writes."""
+    text = " ".join(f"w{i}" for i in range(40))
+    openai_double.queue(Reply(text=text, token_delay=0))
+    response, evts = chat(http, {"messages": [USER], "model": "gpt-test"})
+    assert response.status_code == 200
+    assert spoken(evts) == text
+    content_chunks = [e for e in evts[1:-2] if e["choices"][0]["delta"].get("content")]
+    assert len(content_chunks) < 40
 
 
 def test_official_client_streams_and_completes(client, openai_double):

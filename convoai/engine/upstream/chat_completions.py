@@ -10,7 +10,7 @@ from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
 from convoai.engine.upstream.client import open_stream, post_json
 from convoai.engine.upstream.errors import map_upstream_errors
-from convoai.engine.upstream.sse import sse_events
+from convoai.engine.upstream.sse import stream_texts
 from convoai.errors import UpstreamError
 
 __all__ = ["ChatCompletionsUpstream"]
@@ -57,43 +57,54 @@ class ChatCompletionsUpstream:
                 return
 
             body = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
-            finish_reason: str | None = None
-            usage: Usage | None = None
-            model: str | None = None
-            # Tool-call fragments, accumulated by index: [id, name, argument parts].
-            pending: dict[int, list[Any]] = {}
+            state = _StreamState()
             async with open_stream("/chat/completions", body) as response:
-                async for _, data in sse_events(response):
-                    if data == b"[DONE]":
-                        continue  # read on to the end of the body so the connection is reused
-                    chunk = orjson.loads(data)
-                    if "error" in chunk:
-                        raise UpstreamError(f"The model server reported an error: {_error_message(chunk)}")
-                    model = chunk.get("model") or model
-                    if chunk.get("usage"):
-                        usage = _usage(chunk["usage"])
-                    for choice in chunk.get("choices") or ():
-                        delta = choice.get("delta") or {}
-                        text = delta.get("content") or delta.get("refusal")
-                        if text:
-                            yield TextDelta(text)
-                        for fragment in delta.get("tool_calls") or ():
-                            slot = pending.setdefault(fragment.get("index", 0), [None, "", []])
-                            if fragment.get("id"):
-                                slot[0] = fragment["id"]
-                            function = fragment.get("function") or {}
-                            if function.get("name"):
-                                slot[1] += function["name"]
-                            if function.get("arguments"):
-                                slot[2].append(function["arguments"])
-                        if choice.get("finish_reason"):
-                            finish_reason = choice["finish_reason"]
-            if finish_reason is None:
+                async for text in stream_texts(response, state.read):
+                    yield TextDelta(text)
+            if state.finish_reason is None:
                 raise UpstreamError("The model server ended the stream before finishing.", code="upstream_truncated")
-            for index in sorted(pending):
-                call_id, name, parts = pending[index]
+            for index in sorted(state.pending):
+                call_id, name, parts = state.pending[index]
                 yield ToolCall(call_id=call_id or f"call_{index}", name=name, arguments="".join(parts))
-            yield Finished(finish_reason, usage, model)
+            yield Finished(state.finish_reason, state.usage, state.model)
+
+
+class _StreamState:
+    """What a streamed answer said besides its text: tool calls, finish reason, usage, model."""
+
+    def __init__(self) -> None:
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.model: str | None = None
+        # Tool-call fragments, accumulated by index: [id, name, argument parts].
+        self.pending: dict[int, list[Any]] = {}
+
+    def read(self, data: bytes) -> str:
+        """One `chat.completion.chunk`: its text; the rest is recorded."""
+        chunk = orjson.loads(data)
+        if "error" in chunk:
+            raise UpstreamError(f"The model server reported an error: {_error_message(chunk)}")
+        self.model = chunk.get("model") or self.model
+        if chunk.get("usage"):
+            self.usage = _usage(chunk["usage"])
+        texts = []
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            text = delta.get("content") or delta.get("refusal")
+            if text:
+                texts.append(text)
+            for fragment in delta.get("tool_calls") or ():
+                slot = self.pending.setdefault(fragment.get("index", 0), [None, "", []])
+                if fragment.get("id"):
+                    slot[0] = fragment["id"]
+                function = fragment.get("function") or {}
+                if function.get("name"):
+                    slot[1] += function["name"]
+                if function.get("arguments"):
+                    slot[2].append(function["arguments"])
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+        return "".join(texts)
 
 
 def _error_message(chunk: dict[str, Any]) -> str:

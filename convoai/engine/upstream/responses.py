@@ -18,7 +18,7 @@ from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
 from convoai.engine.upstream.client import open_stream, post_json
 from convoai.engine.upstream.errors import map_upstream_errors
-from convoai.engine.upstream.sse import sse_events
+from convoai.engine.upstream.sse import stream_texts
 from convoai.errors import UpstreamError
 
 __all__ = ["ResponsesUpstream", "to_input_items"]
@@ -138,36 +138,45 @@ class ResponsesUpstream:
                 yield Finished(_finish_reason(response), _usage(response.get("usage")), response.get("model"))
                 return
 
-            calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
-            finished: Finished | None = None
+            state = _StreamState()
             async with open_stream("/responses", {**kwargs, "stream": True}) as response:
-                async for _, data in sse_events(response):
-                    if data == b"[DONE]":
-                        continue
-                    event = orjson.loads(data)
-                    kind = event.get("type")
-                    if kind in ("response.output_text.delta", "response.refusal.delta"):
-                        if event.get("delta"):
-                            yield TextDelta(event["delta"])
-                    elif kind in ("response.output_item.added", "response.output_item.done"):
-                        # The finished item carries the authoritative arguments.
-                        item = event.get("item") or {}
-                        if item.get("type") == "function_call":
-                            calls[item["id"]] = [item.get("call_id"), item.get("name", ""), [item.get("arguments") or ""]]
-                    elif kind == "response.function_call_arguments.delta":
-                        calls.setdefault(event.get("item_id", ""), [None, "", []])[2].append(event.get("delta") or "")
-                    elif kind in ("response.completed", "response.incomplete"):
-                        body = event.get("response") or {}
-                        finished = Finished(_finish_reason(body), _usage(body.get("usage")), body.get("model"))
-                    elif kind == "response.failed":
-                        raise _failure(event.get("response") or {})
-                    elif kind == "error":
-                        raise UpstreamError(f"The model server reported an error: {event.get('message') or 'unknown error'}")
-            if finished is None:
+                async for text in stream_texts(response, state.read):
+                    yield TextDelta(text)
+            if state.finished is None:
                 raise UpstreamError("The model server ended the stream before finishing.", code="upstream_truncated")
-            for item_id, (call_id, name, parts) in calls.items():
+            for item_id, (call_id, name, parts) in state.calls.items():
                 yield ToolCall(call_id=call_id or item_id, name=name, arguments="".join(parts), item_id=item_id)
-            yield finished
+            yield state.finished
+
+
+class _StreamState:
+    """What a streamed response said besides its text: function calls and how it finished."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[Any]] = {}  # item id -> [call_id, name, argument parts]
+        self.finished: Finished | None = None
+
+    def read(self, data: bytes) -> str | None:
+        """One semantic event: its text delta; the rest is recorded, failures raise."""
+        event = orjson.loads(data)
+        kind = event.get("type")
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
+            return event.get("delta")
+        if kind in ("response.output_item.added", "response.output_item.done"):
+            # The finished item carries the authoritative arguments.
+            item = event.get("item") or {}
+            if item.get("type") == "function_call":
+                self.calls[item["id"]] = [item.get("call_id"), item.get("name", ""), [item.get("arguments") or ""]]
+        elif kind == "response.function_call_arguments.delta":
+            self.calls.setdefault(event.get("item_id", ""), [None, "", []])[2].append(event.get("delta") or "")
+        elif kind in ("response.completed", "response.incomplete"):
+            body = event.get("response") or {}
+            self.finished = Finished(_finish_reason(body), _usage(body.get("usage")), body.get("model"))
+        elif kind == "response.failed":
+            raise _failure(event.get("response") or {})
+        elif kind == "error":
+            raise UpstreamError(f"The model server reported an error: {event.get('message') or 'unknown error'}")
+        return None
 
 
 def _usage(raw: dict[str, Any] | None) -> Usage | None:

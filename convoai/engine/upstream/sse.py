@@ -1,4 +1,4 @@
-"""Server-sent events from an upstream response, as (event, data) pairs; data stays bytes.
+"""Server-sent events from an upstream response, a batch per network read; data stays bytes.
 
 The hot path of every turn: one event per token. The openai SDK would build a pydantic object per
 chunk (about 5 ms of CPU for a 25-word answer); we read the raw body that `client.open_stream`
@@ -8,17 +8,37 @@ lines end in CRLF, LF or CR, even when split across reads; `data` lines join wit
 line dispatches; lines starting with ":" are comments. Only those three line endings count: a
 U+2028 inside the JSON of a chunk is text, not a line break (str.splitlines and httpx's line
 decoder would cut the chunk there). `data` stays bytes for orjson.
+
+Events come in batches: every event completed by one read of the socket. When the service falls
+behind (many streams at once) several tokens wait in the socket, and the adapters pass their text
+on as one delta: one chunk frame and one write to the caller instead of several, with nothing
+held back (what is read is sent at once).
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
-__all__ = ["sse_events", "iter_lines"]
+__all__ = ["sse_batches", "iter_line_batches", "body_chunks", "stream_texts"]
+
+Event = tuple[str | None, bytes]
 
 
-async def iter_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Lines of a byte stream, without their CRLF / LF / CR endings."""
+def body_chunks(response: Any) -> AsyncIterator[bytes]:
+    """The response body as it arrives.
+
+    An uncompressed body (what model servers send for SSE) is read from the transport's stream
+    itself, two async-generator layers of httpx's per-read bookkeeping fewer per token; a
+    compressed one goes through httpx's decoder.
+    """
+    stream = getattr(response, "stream", None)
+    if stream is not None and response.headers.get("content-encoding", "identity") == "identity":
+        return stream.__aiter__()
+    return response.aiter_bytes()
+
+
+async def iter_line_batches(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
+    """The complete lines of each read, without their CRLF / LF / CR endings."""
     buffer = b""
     async for chunk in chunks:
         buffer += chunk
@@ -27,26 +47,55 @@ async def iter_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             held = b"\r" if buffer.endswith(b"\r") else b""
             buffer = buffer[: len(buffer) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
         *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            yield line
+        if lines:
+            yield lines
     buffer = buffer.rstrip(b"\r")
     if buffer:
-        yield buffer
+        yield [buffer]
 
 
-async def sse_events(response: Any) -> AsyncIterator[tuple[str | None, bytes]]:
+async def sse_batches(response: Any) -> AsyncIterator[list[Event]]:
+    """Lists of (event name, data) pairs: the events that each read of the body completed."""
     event: str | None = None
     data: list[bytes] = []
-    async for line in iter_lines(response.aiter_bytes()):
-        if not line:
-            if data:
-                yield event, b"\n".join(data)
-            event, data = None, []
-            continue
-        if line.startswith(b"data:"):
-            data.append(line[6:] if line.startswith(b"data: ") else line[5:])
-        elif line.startswith(b"event:"):
-            event = line[6:].strip().decode("utf-8", "replace")
-        # "id:", "retry:" and ":" comments carry nothing we use.
+    async for lines in iter_line_batches(body_chunks(response)):
+        batch: list[Event] = []
+        for line in lines:
+            if not line:
+                if data:
+                    batch.append((event, b"\n".join(data)))
+                event, data = None, []
+            elif line.startswith(b"data:"):
+                data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+            elif line.startswith(b"event:"):
+                event = line[6:].strip().decode("utf-8", "replace")
+            # "id:", "retry:" and ":" comments carry nothing we use.
+        if batch:
+            yield batch
     if data:
-        yield event, b"\n".join(data)
+        yield [(event, b"\n".join(data))]
+
+
+async def stream_texts(response: Any, read_event: Callable[[bytes], str | None]) -> AsyncIterator[str]:
+    """The text of each read of an SSE body, for an adapter that spells out one event.
+
+    `read_event(data)` takes one event's data (the "[DONE]" marker never reaches it), records
+    what the event says besides text and returns its text, or raises when the event is a
+    failure. Text that came before a failure in the same read is still yielded, then the
+    failure is raised.
+    """
+    async for batch in sse_batches(response):
+        texts: list[str] = []
+        failure: Exception | None = None
+        try:
+            for _, data in batch:
+                if data != b"[DONE]":  # read on to the end of the body so the connection is reused
+                    text = read_event(data)
+                    if text:
+                        texts.append(text)
+        except Exception as exc:
+            failure = exc
+        if texts:
+            yield "".join(texts)
+        if failure is not None:
+            raise failure
