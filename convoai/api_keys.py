@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from convoai.db_thread import in_db_thread
 from convoai.models import ApiKey
 
 __all__ = [
@@ -151,16 +152,24 @@ def api_key_rotate(*, api_key: ApiKey) -> str:
     return key
 
 
+def _active_key_row(prefix: str) -> dict[str, Any] | None:
+    return (
+        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .values("id", "name", "secret_hash", "rate_limit_per_minute")
+        .first()
+    )
+
+
+def _touch(key_id: int) -> None:
+    ApiKey.objects.filter(pk=key_id).update(last_used_at=timezone.now())
+
+
 async def _alookup(prefix: str) -> _CachedKey | None:
     now = time.monotonic()
     cached = _cache.get(prefix)
     if cached is not None and cached[0] > now:
         return cached[1]
-    row = (
-        await ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
-        .values("id", "name", "secret_hash", "rate_limit_per_minute")
-        .afirst()
-    )
+    row = await in_db_thread(_active_key_row, prefix)
     entry = (
         None
         if row is None
@@ -190,5 +199,5 @@ async def aapi_key_authenticate(token: str) -> KeyPrincipal | None:
     now = time.monotonic()
     if now - _last_touched.get(key_id, -LAST_USED_RESOLUTION_SECONDS) >= LAST_USED_RESOLUTION_SECONDS:
         _last_touched[key_id] = now
-        await ApiKey.objects.filter(pk=key_id).aupdate(last_used_at=timezone.now())
+        await in_db_thread(_touch, key_id)
     return entry.principal

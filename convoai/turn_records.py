@@ -15,9 +15,9 @@ import weakref
 from datetime import datetime, timezone
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from convoai.db_thread import in_db_thread
 from convoai.engine.context import Turn
 from convoai.engine.events import Usage
 
@@ -109,7 +109,7 @@ class _BatchWriter:
         if not batch:
             return
         try:
-            await sync_to_async(_write, thread_sensitive=True)(batch)
+            await in_db_thread(_write, batch)
         except Exception as exc:
             log.warning("turn records: could not write %d rows (%s); retrying", len(batch), exc)
             self.pending[:0] = batch

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 from django.conf import settings
 
+from convoai.db_thread import in_db_thread
 from convoai.engine.upstream.client import get_client, is_configured
 
 __all__ = [
@@ -98,16 +99,17 @@ def clear_memory_cache() -> None:
 async def _acached(model: str, hashes: list[str]) -> dict[str, np.ndarray]:
     from rag.models import CachedEmbedding
 
-    found: dict[str, np.ndarray] = {}
-    async for row in CachedEmbedding.objects.filter(model=model, content_hash__in=hashes).values_list("content_hash", "vector"):
-        found[row[0]] = vector_from_bytes(row[1])
-    return found
+    rows = await in_db_thread(
+        lambda: list(CachedEmbedding.objects.filter(model=model, content_hash__in=hashes).values_list("content_hash", "vector"))
+    )
+    return {content_hash: vector_from_bytes(vector) for content_hash, vector in rows}
 
 
 async def _astore(model: str, vectors: dict[str, np.ndarray]) -> None:
     from rag.models import CachedEmbedding
 
-    await CachedEmbedding.objects.abulk_create(
+    await in_db_thread(
+        CachedEmbedding.objects.bulk_create,
         [CachedEmbedding(model=model, content_hash=h, dimensions=len(v), vector=v.astype("<f4").tobytes()) for h, v in vectors.items()],
         ignore_conflicts=True,
     )

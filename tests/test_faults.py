@@ -191,6 +191,28 @@ def test_database_down_during_a_tool_call(http, openai_double, break_tool_databa
     assert Ticket.objects.get(pk=created.pk).description == "Not in the box."
 
 
+def test_a_connection_dropped_by_the_database_is_replaced_before_the_next_tool(http, openai_double) -> None:
+    """The database ends the tools' connection between turns (a restart, an idle timeout): the
+    next tool call gets a fresh connection instead of failing (`convoai.db_thread`)."""
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("ending another session's connection is a PostgreSQL operation")
+    demo_data_load()
+    lookup = ToolCallSpec("fetch_customer_profile", {"customerEmail": "alice.martin@example.com"})
+    openai_double.queue(Reply(tool_calls=[lookup]), Reply(text="Found you."))
+    chat(http, {"messages": [{"role": "user", "content": "Who am I?"}]}, timeout=HANG_DETECTOR)
+    pids: list[int] = []
+    _on_tool_thread(lambda: pids.append(connections["default"].connection.info.backend_pid))
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pids[0]])
+
+    openai_double.reset()
+    openai_double.queue(Reply(tool_calls=[lookup]), Reply(text="Found you again."))
+    response, evts = chat(http, {"messages": [{"role": "user", "content": "Who am I?"}]}, timeout=HANG_DETECTOR)
+    assert spoken(evts) == "Found you again."
+    [result] = _tool_results(openai_double)
+    assert "error" not in result and result["email"] == "alice.martin@example.com", result
+
+
 # --- a tool that hangs --------------------------------------------------------------------------
 
 

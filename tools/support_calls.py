@@ -1,7 +1,7 @@
 """The bridge from async tools to the sync support services, and the JSON the model reads.
 
 `support_call` runs one sync function (lookups and writes together) in Django's thread-sensitive
-executor, so a tool costs one hop off the event loop, and turns a `SupportError` into a
+executor (`convoai.db_thread.in_db_thread`), so a tool costs one hop off the event loop, and turns a `SupportError` into a
 `ToolError` the model hears in plain words.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from asgiref.sync import sync_to_async
-
+from convoai.db_thread import in_db_thread
 from support.actors import Actor
 from support.errors import SupportError
 from support.models import AgentEvent, Change, Customer, Escalation, Interaction, Order, Ticket, as_json
@@ -33,7 +32,7 @@ T = TypeVar("T")
 
 async def support_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
-        return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
+        return await in_db_thread(fn, *args, **kwargs)
     except SupportError as exc:
         raise ToolError(str(exc)) from exc
 
