@@ -68,7 +68,7 @@ class Process:
 def start_double(port: int, **env: str) -> Process:
     full = {**os.environ, **env}
     args = [sys.executable, "-m", "uvicorn", "bench.double_app:app", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", "--no-access-log", "--http", "h11", "--lifespan", "off"]
+            "--log-level", "warning", "--no-access-log", "--http", "httptools", "--loop", "uvloop", "--lifespan", "off"]
     return Process(args, full, f"http://127.0.0.1:{port}/")
 
 
@@ -101,7 +101,8 @@ def service_env(double_port: int, *, knowledge_base: bool = False, **extra: str)
 
 def start_service(server: str, port: int, env: dict[str, str]) -> Process:
     if server == "daphne":
-        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "convoai.asgi:application"]
+        # As in production (Procfile, Dockerfile): no access log of daphne's own beside ours.
+        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", "convoai.asgi:application"]
     elif server in ("uvicorn", "uvicorn-fast"):
         # uvicorn: pure-Python h11 and asyncio; uvicorn-fast: httptools and uvloop (uvicorn[standard]).
         fast = ["--http", "httptools", "--loop", "uvloop"] if server == "uvicorn-fast" else ["--http", "h11", "--loop", "asyncio"]

@@ -10,13 +10,12 @@ stops by itself; all traffic goes to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import threading
 import time
 
 from bench.harness import LLM_KEY, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
-from bench.loadgen import build_request, run_load
+from bench.loadgen import build_request, run, run_load
 from bench.ttft import body, pct
 
 
@@ -42,10 +41,10 @@ def main() -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     try:
         request = build_request("127.0.0.1", port, "/v1/chat/completions", body("Hello there"), LLM_KEY)
-        asyncio.run(run_load("127.0.0.1", port, request, 20, 200))  # warm-up
+        run(run_load("127.0.0.1", port, request, 20, 200))  # warm-up
         cpu_before = cpu_seconds(service.pid)
         sampler.start()
-        result = asyncio.run(run_load("127.0.0.1", port, request, args.streams, 10**9, duration=args.seconds))
+        result = run(run_load("127.0.0.1", port, request, args.streams, 10**9, duration=args.seconds))
         cpu = cpu_seconds(service.pid) - cpu_before
     finally:
         stop.set()

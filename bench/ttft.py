@@ -12,14 +12,13 @@ comes from /proc/PID/stat of the service process, memory from its RSS.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import statistics
 from typing import Any
 
 from bench.harness import LLM_KEY, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
-from bench.loadgen import Result, build_request, run_load
+from bench.loadgen import Result, build_request, run, run_load
 
 
 def pct(values: list[float], q: float) -> float:
@@ -37,11 +36,11 @@ def run_level(double_port: int, service_port: int, service_pid: int, concurrency
     payload = body(question)
     direct = build_request("127.0.0.1", double_port, "/v1/chat/completions", payload, "test-openai-key")
     through = build_request("127.0.0.1", service_port, "/v1/chat/completions", payload, LLM_KEY)
-    asyncio.run(run_load("127.0.0.1", double_port, direct, min(concurrency, 20), 40))  # warm-up
-    asyncio.run(run_load("127.0.0.1", service_port, through, min(concurrency, 20), 40))
-    baseline: Result = asyncio.run(run_load("127.0.0.1", double_port, direct, concurrency, turns))
+    run(run_load("127.0.0.1", double_port, direct, min(concurrency, 20), 40))  # warm-up
+    run(run_load("127.0.0.1", service_port, through, min(concurrency, 20), 40))
+    baseline: Result = run(run_load("127.0.0.1", double_port, direct, concurrency, turns))
     cpu_before = cpu_seconds(service_pid)
-    served: Result = asyncio.run(run_load("127.0.0.1", service_port, through, concurrency, turns))
+    served: Result = run(run_load("127.0.0.1", service_port, through, concurrency, turns))
     cpu_used = cpu_seconds(service_pid) - cpu_before
     ok = len(served.ttft) or 1
     return {

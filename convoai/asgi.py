@@ -46,6 +46,13 @@ class ApiASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await self.handle(scope, receive, send)
 
+    @classmethod
+    def chunk_bytes(cls, data: bytes) -> Any:
+        """Django's splitting of a body into ASGI messages, without a generator per SSE frame."""
+        if len(data) <= cls.chunk_size:
+            return ((data, True),)
+        return super().chunk_bytes(data)
+
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
             body_file = await self.read_body(receive)

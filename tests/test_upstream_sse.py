@@ -2,9 +2,10 @@
 
 import asyncio
 
+import orjson
 import pytest
 
-from convoai.engine.upstream.sse import iter_line_batches, sse_batches
+from convoai.engine.upstream.sse import SSEDecoder, stream_texts
 
 BODY = (
     b'data: {"a": "line\xe2\x80\xa8separator \xc3\xa9"}\n\n'  # U+2028 inside the JSON is text
@@ -20,28 +21,10 @@ EXPECTED = [
 ]
 
 
-class _Response:
-    """What httpx's Response offers the reader: its headers and a body iterator."""
-
-    def __init__(self, pieces, encoding=None):
-        self.pieces = pieces
-        self.headers = {"content-encoding": encoding} if encoding else {}
-        self.stream = self._stream()
-
-    async def _stream(self):
-        for piece in self.pieces:
-            yield piece
-
-    async def aiter_bytes(self):  # httpx's decoded body: only for a compressed one
-        for piece in self.pieces:
-            yield piece.replace(b"x", b"decoded")
-
-
-def _batches(pieces, encoding=None):
-    async def collect():
-        return [batch async for batch in sse_batches(_Response(pieces, encoding))]
-
-    return asyncio.run(collect())
+def _batches(pieces):
+    decoder = SSEDecoder()
+    batches = [decoder.feed(piece) for piece in pieces] + [decoder.close()]
+    return [batch for batch in batches if batch]
 
 
 def _events(pieces):
@@ -61,23 +44,63 @@ def test_byte_by_byte():
     assert _events([BODY[i : i + 1] for i in range(len(BODY))]) == EXPECTED
 
 
-def test_last_line_without_ending():
-    async def collect():
-        async def chunks():
-            yield b"a\r\nb\r"
-
-        return [batch async for batch in iter_line_batches(chunks())]
-
-    assert asyncio.run(collect()) == [[b"a"], [b"b"]]
+def test_end_of_body_completes_the_last_event():
+    assert _events([b"data: a\r\n\r\ndata: b\r"]) == [(None, b"a"), (None, b"b")]
 
 
 def test_one_batch_per_read():
-    """Events completed by the same read arrive together; an event split over reads comes with
+    """Events completed by the same read come together; an event split over reads comes with
     the read that completes it."""
     reads = [b"data: 1\n\ndata: 2\n\ndata: 3", b"\n\n", b"data: 4\n\ndata: 5\n\n"]
     assert _batches(reads) == [[(None, b"1"), (None, b"2")], [(None, b"3")], [(None, b"4"), (None, b"5")]]
 
 
+class _Response:
+    """What httpx's Response offers the reader: its headers and a body iterator."""
+
+    def __init__(self, pieces, encoding=None):
+        self.pieces = pieces
+        self.headers = {"content-encoding": encoding} if encoding else {}
+        self.stream = self._stream()
+
+    async def _stream(self):
+        for piece in self.pieces:
+            yield piece
+
+    async def aiter_bytes(self):  # httpx's decoded body: only for a compressed one
+        for piece in self.pieces:
+            yield piece.replace(b"x", b"decoded")
+
+
+def _texts(pieces, encoding=None):
+    def read(data):
+        event = orjson.loads(data)
+        if "fail" in event:
+            raise ValueError(event["fail"])
+        return event.get("t")
+
+    async def collect():
+        out = []
+        try:
+            async for text in stream_texts(_Response(pieces, encoding), read):
+                out.append(text)
+        except ValueError as exc:
+            out.append(f"raised {exc}")
+        return out
+
+    return asyncio.run(collect())
+
+
+def test_text_of_each_read_is_one_piece():
+    reads = [b'data: {"t": "a "}\n\ndata: {"t": "b "}\n\n', b'data: {"t": "c"}\n\ndata: [DONE]\n\n']
+    assert _texts(reads) == ["a b ", "c"]
+
+
+def test_text_before_a_failure_in_the_same_read_is_passed_on_first():
+    reads = [b'data: {"t": "heard "}\n\ndata: {"fail": "boom"}\n\ndata: {"t": "never"}\n\n']
+    assert _texts(reads) == ["heard ", "raised boom"]
+
+
 def test_compressed_body_goes_through_the_decoder():
-    assert _events([b"data: x\n\n"]) == [(None, b"x")]
-    assert _batches([b"data: x\n\n"], encoding="gzip") == [[(None, b"decoded")]]
+    assert _texts([b'data: {"t": "x"}\n\n']) == ["x"]
+    assert _texts([b'data: {"t": "x"}\n\n'], encoding="gzip") == ["decoded"]

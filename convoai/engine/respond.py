@@ -13,14 +13,14 @@ import logging
 from typing import AsyncIterator
 
 import orjson
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 
 from convoai.engine.chunks import CUSTOM_METADATA, ChunkEncoder, completion_object
 from convoai.engine.context import Turn
 from convoai.engine.events import Event, Finished, TextDelta, Usage
 from convoai.engine.turn import run_turn
 from convoai.errors import ApiError
-from convoai.sse import DONE, STREAM_HEADERS, error_frame
+from convoai.sse import DONE, STREAM_HEADERS, EventStreamResponse, error_frame
 from convoai.turn_records import turn_finished
 
 __all__ = ["stream_response", "json_response"]
@@ -60,7 +60,7 @@ async def json_response(turn: Turn) -> HttpResponse:
     return response
 
 
-async def stream_response(turn: Turn, *, include_usage: bool = False) -> StreamingHttpResponse:
+async def stream_response(turn: Turn, *, include_usage: bool = False) -> EventStreamResponse:
     events = run_turn(turn)
     try:
         # Wait for the first event so that a failure before any text gets a real HTTP status.
@@ -71,9 +71,7 @@ async def stream_response(turn: Turn, *, include_usage: bool = False) -> Streami
         await events.aclose()
         _record_failure(turn, exc)
         raise
-    return StreamingHttpResponse(
-        _sse_body(turn, first, events, include_usage), content_type="text/event-stream", headers=STREAM_HEADERS
-    )
+    return EventStreamResponse(_sse_body(turn, first, events, include_usage), headers=STREAM_HEADERS)
 
 
 async def _sse_body(

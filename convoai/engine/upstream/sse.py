@@ -1,4 +1,4 @@
-"""Server-sent events from an upstream response, a batch per network read; data stays bytes.
+"""Server-sent events from an upstream response; the text of each read, passed on at once.
 
 The hot path of every turn: one event per token. The openai SDK would build a pydantic object per
 chunk (about 5 ms of CPU for a 25-word answer); we read the raw body that `client.open_stream`
@@ -10,18 +10,61 @@ U+2028 inside the JSON of a chunk is text, not a line break (str.splitlines and 
 decoder would cut the chunk there). `data` stays bytes for orjson.
 
 Events come in batches: every event completed by one read of the socket. When the service falls
-behind (many streams at once) several tokens wait in the socket, and the adapters pass their text
-on as one delta: one chunk frame and one write to the caller instead of several, with nothing
-held back (what is read is sent at once).
+behind (many streams at once) several tokens wait in the socket, and their text goes on as one
+delta: one chunk frame and one write to the caller instead of several, with nothing held back
+(what is read is sent at once). The decoder is plain synchronous code; the one async generator
+per stream (`stream_texts`) is the only layer a token passes through here.
 """
 
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Callable
 
-__all__ = ["sse_batches", "iter_line_batches", "body_chunks", "stream_texts"]
+__all__ = ["SSEDecoder", "body_chunks", "stream_texts"]
 
 Event = tuple[str | None, bytes]
+
+
+class SSEDecoder:
+    """Bytes in, complete (event name, data) pairs out, across any split of the stream."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._event: str | None = None
+        self._data: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        """The events that `chunk` completes."""
+        buffer = self._buffer + chunk
+        if b"\r" in buffer:
+            # A CR at the very end may be the first half of a CRLF split across reads: keep it.
+            held = b"\r" if buffer.endswith(b"\r") else b""
+            buffer = buffer[: len(buffer) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
+        *lines, self._buffer = buffer.split(b"\n")
+        return self._lines(lines)
+
+    def close(self) -> list[Event]:
+        """What the end of the body completes: a last line without its ending, an undispatched event."""
+        rest, self._buffer = self._buffer.rstrip(b"\r"), b""
+        events = self._lines([rest] if rest else [])
+        if self._data:
+            events.append((self._event, b"\n".join(self._data)))
+            self._event, self._data = None, []
+        return events
+
+    def _lines(self, lines: list[bytes]) -> list[Event]:
+        events: list[Event] = []
+        for line in lines:
+            if not line:
+                if self._data:
+                    events.append((self._event, b"\n".join(self._data)))
+                self._event, self._data = None, []
+            elif line.startswith(b"data:"):
+                self._data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+            elif line.startswith(b"event:"):
+                self._event = line[6:].strip().decode("utf-8", "replace")
+            # "id:", "retry:" and ":" comments carry nothing we use.
+        return events
 
 
 def body_chunks(response: Any) -> AsyncIterator[bytes]:
@@ -37,45 +80,6 @@ def body_chunks(response: Any) -> AsyncIterator[bytes]:
     return response.aiter_bytes()
 
 
-async def iter_line_batches(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
-    """The complete lines of each read, without their CRLF / LF / CR endings."""
-    buffer = b""
-    async for chunk in chunks:
-        buffer += chunk
-        if b"\r" in buffer:
-            # A CR at the very end may be the first half of a CRLF split across reads: keep it.
-            held = b"\r" if buffer.endswith(b"\r") else b""
-            buffer = buffer[: len(buffer) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
-        *lines, buffer = buffer.split(b"\n")
-        if lines:
-            yield lines
-    buffer = buffer.rstrip(b"\r")
-    if buffer:
-        yield [buffer]
-
-
-async def sse_batches(response: Any) -> AsyncIterator[list[Event]]:
-    """Lists of (event name, data) pairs: the events that each read of the body completed."""
-    event: str | None = None
-    data: list[bytes] = []
-    async for lines in iter_line_batches(body_chunks(response)):
-        batch: list[Event] = []
-        for line in lines:
-            if not line:
-                if data:
-                    batch.append((event, b"\n".join(data)))
-                event, data = None, []
-            elif line.startswith(b"data:"):
-                data.append(line[6:] if line.startswith(b"data: ") else line[5:])
-            elif line.startswith(b"event:"):
-                event = line[6:].strip().decode("utf-8", "replace")
-            # "id:", "retry:" and ":" comments carry nothing we use.
-        if batch:
-            yield batch
-    if data:
-        yield [(event, b"\n".join(data))]
-
-
 async def stream_texts(response: Any, read_event: Callable[[bytes], str | None]) -> AsyncIterator[str]:
     """The text of each read of an SSE body, for an adapter that spells out one event.
 
@@ -84,11 +88,19 @@ async def stream_texts(response: Any, read_event: Callable[[bytes], str | None])
     failure. Text that came before a failure in the same read is still yielded, then the
     failure is raised.
     """
-    async for batch in sse_batches(response):
+    decoder = SSEDecoder()
+    chunks = body_chunks(response)
+    while True:
+        try:
+            chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            events, last = decoder.close(), True
+        else:
+            events, last = decoder.feed(chunk), False
         texts: list[str] = []
         failure: Exception | None = None
         try:
-            for _, data in batch:
+            for _, data in events:
                 if data != b"[DONE]":  # read on to the end of the body so the connection is reused
                     text = read_event(data)
                     if text:
@@ -99,3 +111,5 @@ async def stream_texts(response: Any, read_event: Callable[[bytes], str | None])
             yield "".join(texts)
         if failure is not None:
             raise failure
+        if last:
+            return
