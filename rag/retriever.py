@@ -104,7 +104,7 @@ async def aretrieve(query: str, *, top_k: int | None = None, timeout_ms: float |
         logger.exception("knowledge retrieval crashed (store %s); the turn goes on with the fallback text", store_label or "?")
         return done("error", store=store_label, error=f"{type(exc).__name__}: {exc}")
     if not result.hits:
-        logger.info("knowledge retrieval found nothing for the query; fallback text used")
+        logger.debug("knowledge retrieval found nothing for the query; fallback text used")
         return done("empty", store=store_label, timings=result.timings, notes=result.notes)
     return done("hits", hits=result.hits[:top_k], store=store_label, timings=result.timings, notes=result.notes)
 

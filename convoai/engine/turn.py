@@ -57,15 +57,14 @@ def _filler_delay(turn: Turn, calls: list[ToolCall], spoken: list[str]) -> float
 
 
 async def run_turn(turn: Turn, upstream: Upstream | None = None) -> AsyncIterator[Event]:
-    # Retrieval (bounded by RAG_TIMEOUT_MS, never raising) runs while the rest is prepared.
+    # Retrieval is bounded by RAG_TIMEOUT_MS and never raises. It is awaited in place, not as a
+    # task beside the rest: nothing else here waits, and a task would put the turn at the back
+    # of the event loop's queue twice (to start it and to resume after it), milliseconds each
+    # when many streams share the loop.
     timings = turn.timings
-    knowledge_task = asyncio.ensure_future(aretrieve(retrieval_query(turn.messages)))
-    try:
-        upstream = upstream or get_upstream()
-        tools = registry.available()
-        retrieval = await knowledge_task
-    finally:
-        knowledge_task.cancel()
+    retrieval = await aretrieve(retrieval_query(turn.messages))
+    upstream = upstream or get_upstream()
+    tools = registry.available()
     timings.context_ms = timings.now()
     timings.knowledge = not retrieval.used_fallback
     turn.system_prompt = build_system_prompt(turn.system_prompt, retrieval.context)
