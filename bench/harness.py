@@ -15,6 +15,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 LLM_KEY = "bench-llm-key"
+SERVERS = ["daphne", "daphne-2", "uvicorn", "uvicorn-fast"]
 
 
 def free_port() -> int:
@@ -23,16 +24,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the workers of `convoai.serve --workers N`)."""
+    found = [pid]
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in path.read_text().split():
+            found += _tree(int(child))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """User + system CPU of the process and its workers."""
+    total = 0
+    for one in _tree(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the process and its workers."""
+    total = 0.0
+    for one in _tree(pid):
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -103,6 +120,10 @@ def start_service(server: str, port: int, env: dict[str, str]) -> Process:
     if server == "daphne":
         # As in production (Procfile, Dockerfile): no access log of daphne's own beside ours.
         args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", "convoai.asgi:application"]
+    elif server.startswith("daphne-") and server[len("daphne-"):].isdigit():
+        # daphne-2: `python -m convoai.serve --workers 2`, two daphne processes on one port.
+        args = [sys.executable, "-m", "convoai.serve", "-b", "127.0.0.1", "-p", str(port), "--workers",
+                server[len("daphne-"):], "--verbosity", "0"]
     elif server in ("uvicorn", "uvicorn-fast"):
         # uvicorn: pure-Python h11 and asyncio; uvicorn-fast: httptools and uvloop (uvicorn[standard]).
         fast = ["--http", "httptools", "--loop", "uvloop"] if server == "uvicorn-fast" else ["--http", "h11", "--loop", "asyncio"]

@@ -14,7 +14,7 @@ import json
 import threading
 import time
 
-from bench.harness import LLM_KEY, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
+from bench.harness import LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
 from bench.loadgen import build_request, run, run_load
 from bench.ttft import body, pct
 
@@ -23,12 +23,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--server", default="daphne", choices=["daphne", "uvicorn", "uvicorn-fast"])
+    parser.add_argument("--server", default="daphne", choices=SERVERS)
+    parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
     args = parser.parse_args()
 
     double_port, port = free_port(), free_port()
     double = start_double(double_port)
-    service = start_service(args.server, port, service_env(double_port))
+    service = start_service(args.server, port, service_env(double_port, **dict(item.split("=", 1) for item in args.env)))
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
 
@@ -55,6 +56,7 @@ def main() -> None:
         json.dumps(
             {
                 "server": args.server,
+                "env": args.env,
                 "streams": args.streams,
                 "seconds": args.seconds,
                 "turns": done,

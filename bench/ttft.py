@@ -3,10 +3,13 @@
     python -m bench.ttft                       # concurrency 1, 10, 50, 200 under daphne
     python -m bench.ttft --servers daphne uvicorn --concurrency 50 --turns 2000
     python -m bench.ttft --tool fetch_customer_profile --tool-args '{"customerId": "cust_1001"}'
+    python -m bench.ttft --concurrency 50 --repeat 5   # medians of five runs of each level
 
 For each concurrency level: the same streaming request straight to the double (the baseline),
 then through the service. Overhead = service minus baseline, at p50 and p99. Server CPU per turn
-comes from /proc/PID/stat of the service process, memory from its RSS.
+comes from /proc/PID/stat of the service process, memory from its RSS. On a shared 2-core
+machine one run's CPU figure moves by ±10 %: `--repeat N` runs each level N times and reports
+the median of every figure.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import math
 import statistics
 from typing import Any
 
-from bench.harness import LLM_KEY, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
+from bench.harness import LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
 from bench.loadgen import Result, build_request, run, run_load
 
 
@@ -64,7 +67,8 @@ def run_level(double_port: int, service_port: int, service_pid: int, concurrency
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--servers", nargs="+", default=["daphne"], choices=["daphne", "uvicorn", "uvicorn-fast"])
+    parser.add_argument("--servers", nargs="+", default=["daphne"], choices=SERVERS,
+                        help="daphne-2: two daphne workers on one port (python -m convoai.serve --workers 2)")
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 10, 50, 200])
     parser.add_argument("--turns", type=int, default=0, help="turns per level (default: max(200, 10 x concurrency))")
     parser.add_argument("--question", default="Hello there", help="the caller's words (retrieval searches them)")
@@ -72,6 +76,7 @@ def main() -> None:
     parser.add_argument("--tool-args", default="{}")
     parser.add_argument("--kb", action="store_true", help="ingest the sample knowledge base (retrieval finds passages)")
     parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per level; every figure is the median")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
@@ -86,7 +91,8 @@ def main() -> None:
             try:
                 for c in args.concurrency:
                     turns = args.turns or max(200, 10 * c)
-                    row = {"server": server, "kb": args.kb, "tool": args.tool, **run_level(double_port, port, service.pid, c, turns, args.question)}
+                    runs = [run_level(double_port, port, service.pid, c, turns, args.question) for _ in range(max(1, args.repeat))]
+                    row = {"server": server, "kb": args.kb, "tool": args.tool, "runs": len(runs), **_median_row(runs)}
                     rows.append(row)
                     if not args.json:
                         print(_row(row), flush=True)
@@ -98,8 +104,20 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
 
 
+def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each numeric figure's median over the runs; errors summed, samples of them kept."""
+    row = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, float):
+            row[key] = statistics.median(r[key] for r in runs)
+    row["errors"] = sum(r["errors"] for r in runs)
+    row["error_sample"] = [e for r in runs for e in r["error_sample"]][:3]
+    row["cpu_ms_per_turn_runs"] = [round(r["cpu_ms_per_turn"], 2) for r in runs]
+    return row
+
+
 HEADER = (
-    "| server | KB | tool | conc | turns | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
+    "| server | KB | tool | conc | turns × runs | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
     "| total p50 ms | turns/s | errors | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
@@ -109,7 +127,7 @@ def _row(r: dict[str, Any]) -> str:
         print(HEADER)
         _row.printed = True  # type: ignore[attr-defined]
     return (
-        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['concurrency']} | {r['turns']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
+        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
         f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
         f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
