@@ -119,7 +119,8 @@ def tune_gc() -> None:
 
     Everything loaded so far (Django, the SDKs, pydantic's schemas) lives as long as the
     process: `gc.freeze()` moves it out of the collector's way, so the rare full collections
-    no longer walk it (each one did, for ~150 ms of CPU on the bench machine). `GC_GEN0_THRESHOLD` sets how many new objects start a young collection.
+    no longer walk it (each one did, for ~150 ms of CPU on the bench machine).
+    `GC_GEN0_THRESHOLD` sets how many new objects start a young collection.
     """
     gc.collect()
     gc.freeze()

@@ -6,47 +6,25 @@ anywhere between the engine and the socket), and a hang-up reaches the upstream 
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 
 from tests.doubles.openai_server import OpenAIDouble, Reply
-from tests.doubles.serve import ServerThread
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.service_process import ROOT, free_port, migrated_env, wait_for
 
 
 @pytest.fixture(scope="module")
 def daphne_service(_openai_double_server, tmp_path_factory) -> Iterator[tuple[str, OpenAIDouble]]:
     double, double_server = _openai_double_server
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "convoai.settings",
-        "SQLITE_PATH": str(tmp_path_factory.mktemp("daphne") / "db.sqlite3"),
-        "DEBUG": "false",
-        "SECRET_KEY": "daphne-test-secret-key-0123456789abcdefghijklmnop",
-        "LLM_API_KEY": "daphne-test-key",
-        "OPENAI_API_KEY": "test-openai-key",
-        "OPENAI_BASE_URL": f"{double_server.url}/v1",
-        "OPENAI_MAX_RETRIES": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    env = migrated_env(tmp_path_factory.mktemp("daphne") / "db.sqlite3", double_server.url, "daphne-test-key")
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "convoai.asgi:application"],
         cwd=ROOT,
@@ -129,7 +107,4 @@ def test_hang_up_under_daphne_closes_the_upstream(daphne_service):
             for line in r.iter_lines():
                 if '"content":"word' in line:
                     break
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not (double.active_streams == 0 and double.closed_streams == 1):
-        time.sleep(0.02)
-    assert double.active_streams == 0 and double.closed_streams == 1
+    assert wait_for(lambda: double.active_streams == 0 and double.closed_streams == 1)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -15,15 +13,8 @@ import httpx
 import pytest
 
 from tests.doubles.openai_server import OpenAIDouble, Reply
+from tests.service_process import ROOT, free_port, migrated_env, wait_for
 from tests.sse import chat, spoken
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -33,32 +24,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _wait(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 @pytest.fixture
 def two_workers(_openai_double_server, tmp_path) -> Iterator[tuple[subprocess.Popen, str, OpenAIDouble]]:
     double, double_server = _openai_double_server
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "convoai.settings",
-        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        "DEBUG": "false",
-        "SECRET_KEY": "serve-test-secret-key-0123456789abcdefghijklmnopq",
-        "LLM_API_KEY": "serve-test-key",
-        "OPENAI_API_KEY": "test-openai-key",
-        "OPENAI_BASE_URL": f"{double_server.url}/v1",
-        "OPENAI_MAX_RETRIES": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    env = migrated_env(tmp_path / "db.sqlite3", double_server.url, "serve-test-key")
     proc = subprocess.Popen(
         [sys.executable, "-m", "convoai.serve", "-b", "127.0.0.1", "-p", str(port), "--workers", "2", "--verbosity", "0"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -72,7 +42,7 @@ def two_workers(_openai_double_server, tmp_path) -> Iterator[tuple[subprocess.Po
             return False
 
     try:
-        assert _wait(up, 30), "the workers did not start"
+        assert wait_for(up, 30, 0.1), "the workers did not start"
         yield proc, url, double
     finally:
         workers = _children(proc.pid)
@@ -114,4 +84,4 @@ def test_a_worker_that_dies_takes_the_instance_down_for_a_restart(two_workers):
     first, second = _children(proc.pid)
     os.kill(first, signal.SIGKILL)
     assert proc.wait(timeout=15) != 0  # the platform sees the instance exit and restarts it
-    assert _wait(lambda: not Path(f"/proc/{second}").exists())
+    assert wait_for(lambda: not Path(f"/proc/{second}").exists(), 15, 0.1)

@@ -8,6 +8,7 @@ import openai
 import pytest
 
 from tests.doubles.openai_server import Reply
+from tests.service_process import wait_for
 from tests.sse import chat, spoken
 
 BODY = {"messages": [{"role": "user", "content": "hello"}]}
@@ -90,15 +91,6 @@ def test_official_client_raises_on_mid_stream_error(client, openai_double):
     assert "one " in received
 
 
-def _wait_for(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def test_client_disconnect_closes_the_upstream_stream(service_url, openai_double):
     openai_double.queue(Reply(text=" ".join(["word"] * 200), token_delay=0.05))
     with httpx.Client(base_url=service_url, headers={"Authorization": "Bearer test-llm-key"}) as c:
@@ -109,7 +101,7 @@ def test_client_disconnect_closes_the_upstream_stream(service_url, openai_double
             assert openai_double.active_streams == 1
     # The caller hung up after the first word: the upstream call is closed long before its
     # 200 tokens (10 s) would have been sent.
-    assert _wait_for(lambda: openai_double.active_streams == 0 and openai_double.closed_streams == 1)
+    assert wait_for(lambda: openai_double.active_streams == 0 and openai_double.closed_streams == 1)
 
 
 @pytest.mark.parametrize("status", [400, 404])
