@@ -42,6 +42,19 @@ def test_lexical_retrieval_finds_the_right_article(sample_kb: None, settings: An
     assert f"Source: {expected}" in result.context
 
 
+def test_a_store_too_large_to_rank_on_the_event_loop_ranks_the_same_in_a_thread(
+    sample_kb: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small stores rank BM25 inline, large ones in a worker thread: the passages are the same."""
+    from rag.stores import local
+
+    inline = {q: (sources(r), r.context) for q, _ in QUESTIONS for r in [retrieve(q, timeout_ms=10_000)]}
+    monkeypatch.setattr(local, "INLINE_LEXICAL_CHUNKS", 0)
+    threaded = {q: (sources(r), r.context) for q, _ in QUESTIONS for r in [retrieve(q, timeout_ms=10_000)]}
+    assert threaded == inline
+    assert all(found for found, _ in inline.values())
+
+
 def test_fused_retrieval_finds_the_right_article_for_every_question(openai_double: Any, settings: Any) -> None:
     call_command("ingest_sample_kb", stdout=open("/dev/null", "w"))
     misses = []

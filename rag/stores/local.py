@@ -55,6 +55,10 @@ CHECK_SECONDS = 2.0
 STOPWORDS = sorted(STOPWORDS_EN_PLUS)
 # Each ranker proposes this many candidates per requested hit before fusion.
 CANDIDATES_PER_HIT = 5
+# Up to this many chunks BM25 ranks on the event loop: it takes well under a millisecond there
+# (docs/rag.md), less than a worker thread costs, which under load waits for the GIL for up to
+# `sys.getswitchinterval()` (5 ms) before it can start. Larger stores rank in a thread.
+INLINE_LEXICAL_CHUNKS = 10_000
 
 
 def _ms(start: float) -> float:
@@ -321,7 +325,10 @@ class EmbeddedStore(KnowledgeStore):
                 return SearchResult([], timings, ["the knowledge base is empty"])
             limit = max(top_k * CANDIDATES_PER_HIT, 20)
             step = time.perf_counter()
-            lexical, ceiling = await asyncio.to_thread(snapshot.lexical, query, limit)
+            if snapshot.size <= INLINE_LEXICAL_CHUNKS:
+                lexical, ceiling = snapshot.lexical(query, limit)
+            else:
+                lexical, ceiling = await asyncio.to_thread(snapshot.lexical, query, limit)
             timings["lexical"] = _ms(step)
             vector: list[tuple[int, float]] = []
             if embed_task is not None and snapshot.matrix is not None:
