@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import statistics
+import sys
 from typing import Any
 
 from bench.harness import LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
@@ -58,8 +59,9 @@ def run_level(double_port: int, service_port: int, service_pid: int, concurrency
         "total_p50_ms": pct(served.total, 50) * 1000,
         "baseline_total_p50_ms": pct(baseline.total, 50) * 1000,
         "rps": len(served.total) / served.elapsed if served.elapsed else 0.0,
-        "errors": len(served.errors) + len(baseline.errors),
-        "error_sample": (served.errors + baseline.errors)[:3],
+        "errors": len(served.errors),
+        "baseline_errors": len(baseline.errors),
+        "error_sample": [f"service: {e}" for e in served.errors[:3]] + [f"baseline: {e}" for e in baseline.errors[:3]],
         "cpu_ms_per_turn": cpu_used * 1000 / ok,
         "rss_mb": rss_mb(service_pid),
     }
@@ -96,6 +98,8 @@ def main() -> None:
                     rows.append(row)
                     if not args.json:
                         print(_row(row), flush=True)
+                        for sample in row["error_sample"]:
+                            print(f"  error: {sample}", file=sys.stderr, flush=True)
             finally:
                 service.stop()
     finally:
@@ -111,6 +115,7 @@ def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if isinstance(value, float):
             row[key] = statistics.median(r[key] for r in runs)
     row["errors"] = sum(r["errors"] for r in runs)
+    row["baseline_errors"] = sum(r["baseline_errors"] for r in runs)
     row["error_sample"] = [e for r in runs for e in r["error_sample"]][:3]
     row["cpu_ms_per_turn_runs"] = [round(r["cpu_ms_per_turn"], 2) for r in runs]
     return row
@@ -118,7 +123,7 @@ def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 HEADER = (
     "| server | KB | tool | conc | turns × runs | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
-    "| total p50 ms | turns/s | errors | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| total p50 ms | turns/s | errors (baseline) | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -129,7 +134,7 @@ def _row(r: dict[str, Any]) -> str:
     return (
         f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
         f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
-        f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
+        f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} ({r['baseline_errors']}) | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
 
 
