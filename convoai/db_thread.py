@@ -7,13 +7,20 @@ failed or outlived CONN_MAX_AGE), has to run where the connections live: the one
 that all of the chat path's database work shares (tools, turn records, API-key lookups, the
 embeddings cache). `in_db_thread` runs it there before each piece of work, as Django advises for
 code outside the request cycle, inside the hop that the work needs anyway.
+
+That thread lives as long as the process, so its connection is kept for reuse for
+`CHAT_DB_CONN_MAX_AGE` seconds (the admin's per-request threads keep `CONN_MAX_AGE`, 0 by
+default) and health-checked before each reuse (`CONN_HEALTH_CHECKS`): a tool call does not open a
+new database session, and a connection the server dropped is replaced, not failed on.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connections
 
 __all__ = ["in_db_thread", "close_old_connections"]
@@ -33,9 +40,29 @@ def close_old_connections() -> None:
             connection.close_if_unusable_or_obsolete()
 
 
+def _keep_open(max_age: float) -> None:
+    """Let each connection open in this thread live `max_age` seconds from when it opened.
+
+    `connect()` sets `close_at` from CONN_MAX_AGE (with 0, obsolete at once); this moves it on
+    for the connection as first seen, and never earlier than CONN_MAX_AGE would.
+    """
+    for connection in connections.all(initialized_only=True):
+        raw = connection.connection
+        if raw is None or connection.close_at is None:
+            continue  # closed, or kept for good already (CONN_MAX_AGE=None)
+        seen = getattr(connection, "_convoai_opened", None)
+        if seen is None or seen[0] is not raw:
+            seen = connection._convoai_opened = (raw, time.monotonic())
+        connection.close_at = max(connection.close_at, seen[1] + max_age)
+
+
 async def in_db_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     def work() -> T:
         close_old_connections()
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if settings.CHAT_DB_CONN_MAX_AGE:
+                _keep_open(settings.CHAT_DB_CONN_MAX_AGE)
 
     return await sync_to_async(work, thread_sensitive=True)()

@@ -132,7 +132,11 @@ if _database_url:
     except Exception as exc:  # django-environ raises several types for a bad URL
         raise ImproperlyConfigured(f"Invalid value for DATABASE_URL: {exc}") from exc
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # 0: the admin's per-request threads close theirs at the end of each request (Django's
+        # advice under ASGI). The chat path's one database thread keeps its own open for
+        # CHAT_DB_CONN_MAX_AGE. Health checks: a kept connection is tested before it is reused.
         DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+        DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
         DATABASES["default"].setdefault("OPTIONS", {})
         # A transaction-mode pooler (Supabase's on port 6543, PgBouncer in transaction mode) hands
         # each transaction a different server connection, where a server-side cursor would not
@@ -146,6 +150,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -274,6 +279,13 @@ AGENT_ID: str = env.str("AGENT_ID", default="")
 GC_GEN0_THRESHOLD: int = int(_read("GC_GEN0_THRESHOLD", env.int, 5_000))
 if GC_GEN0_THRESHOLD < 0:
     raise ImproperlyConfigured(f"GC_GEN0_THRESHOLD must be 0 or more (got {GC_GEN0_THRESHOLD})")
+
+# Seconds the chat path's one database thread (convoai.db_thread: tools, turn records) keeps a
+# connection open for reuse, health-checked before each use; 0 opens one for each piece of work,
+# a new PostgreSQL session (and TLS handshake, to Supabase) per tool call.
+CHAT_DB_CONN_MAX_AGE: int = int(_read("CHAT_DB_CONN_MAX_AGE", env.int, 300))
+if CHAT_DB_CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured(f"CHAT_DB_CONN_MAX_AGE must be 0 or more (got {CHAT_DB_CONN_MAX_AGE})")
 
 # Per-turn records (convoai.turn_records): a TurnRecord row per turn, written in batches.
 TURN_RECORDS: bool = _flag("TURN_RECORDS", True)

@@ -17,6 +17,7 @@ import orjson
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.backends.base.base import BaseDatabaseWrapper
 from pydantic import BaseModel
 
@@ -211,6 +212,35 @@ def test_a_connection_dropped_by_the_database_is_replaced_before_the_next_tool(h
     assert spoken(evts) == "Found you again."
     [result] = _tool_results(openai_double)
     assert "error" not in result and result["email"] == "alice.martin@example.com", result
+
+
+@pytest.mark.parametrize("max_age", [300, 0])
+def test_tool_calls_reuse_the_database_connection(http, openai_double, settings, max_age) -> None:
+    """Consecutive tool calls share one database session (no new PostgreSQL session, TLS
+    handshake included, per tool call), unless CHAT_DB_CONN_MAX_AGE is 0."""
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("the test run's in-memory SQLite database is never closed, so never reopened")
+    settings.CHAT_DB_CONN_MAX_AGE = max_age
+    demo_data_load()
+    lookup = ToolCallSpec("fetch_customer_profile", {"customerEmail": "alice.martin@example.com"})
+    opened: list[str] = []
+
+    def count(sender: Any, connection: Any, **kwargs: Any) -> None:
+        opened.append(connection.alias)
+
+    for turn in range(3):
+        openai_double.reset()
+        openai_double.queue(Reply(tool_calls=[lookup]), Reply(text="Found you."))
+        _, evts = chat(http, {"messages": [{"role": "user", "content": "Who am I?"}]}, timeout=HANG_DETECTOR)
+        assert spoken(evts) == "Found you."
+        assert "error" not in _tool_results(openai_double)[0]
+        if turn == 0:
+            connection_created.connect(count)
+    connection_created.disconnect(count)
+    if max_age:
+        assert opened == []
+    else:
+        assert len(opened) >= 2, opened
 
 
 # --- a tool that hangs --------------------------------------------------------------------------
