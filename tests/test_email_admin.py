@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from support.demo import demo_data_load
 from support.models import Email, Escalation, Ticket
-from tests.doubles.smtp_server import SMTPDouble, free_port
+from tests.doubles.serve import free_port
+from tests.doubles.smtp_server import SMTPDouble
 from tests.email_helpers import run_worker, use_smtp
 from tests.support_helpers import call_tool
 

@@ -14,7 +14,8 @@ from django_tasks_db.models import DBTaskResult
 from support import emails
 from support.demo import demo_data_load
 from support.models import Customer, Email, Escalation, Ticket
-from tests.doubles.smtp_server import SMTPDouble, free_port, self_signed_certificate
+from tests.doubles.serve import free_port
+from tests.doubles.smtp_server import SMTPDouble, self_signed_certificate
 from tests.email_helpers import SENDER, SUPPORT_INBOX, run_worker, use_smtp
 from tests.support_helpers import CALLER, call_tool
 

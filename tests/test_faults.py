@@ -9,7 +9,6 @@ tests/test_upstream_faults.py; a stalled Pinecone in tests/test_rag_chat.py.
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any, Callable, Iterator
 
 import httpx
@@ -25,7 +24,7 @@ from support.demo import demo_data_load
 from support.models import Ticket
 from tests.doubles.openai_server import Reply, ToolCallSpec
 from tests.doubles.pinecone_server import API_KEY, PineconeDouble
-from tests.doubles.serve import ServerThread
+from tests.doubles.serve import ServerThread, free_port
 from tests.fuzz_support import assert_error_shape
 from tests.rag_support import fresh_store  # noqa: F401  (fixture)
 from tests.sse import chat, spoken
@@ -35,12 +34,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 HANG_DETECTOR = httpx.Timeout(30.0)  # far beyond any bound under test: only a hang trips it
 ASK = {"role": "user", "content": "When will my refund arrive?"}
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tool_results(openai_double: Any) -> list[Any]:
@@ -73,7 +66,7 @@ def pinecone_down(request: pytest.FixtureRequest, settings: Any, fresh_store: No
     settings.RAG_STORE = "pinecone"
     settings.RAG_TIMEOUT_MS = 5000  # the failure, not the budget, is under test
     if request.param == "refused":
-        settings.PINECONE_HOST = f"http://127.0.0.1:{_closed_port()}"
+        settings.PINECONE_HOST = f"http://127.0.0.1:{free_port()}"
         yield request.param
         return
     double = PineconeDouble()
@@ -131,7 +124,7 @@ def break_tool_database(settings: Any) -> Iterator[Callable[[], None]]:
             if conn.vendor == "sqlite":
                 broken["NAME"] = "/nonexistent-directory/convoai.sqlite3"
             else:
-                broken["HOST"], broken["PORT"] = "127.0.0.1", str(_closed_port())
+                broken["HOST"], broken["PORT"] = "127.0.0.1", str(free_port())
             conn.settings_dict = broken
 
         _on_tool_thread(apply)

@@ -15,7 +15,7 @@ from support.models import Escalation
 from tests.doubles.openai_server import Reply, ToolCallSpec
 from tests.doubles.rtm_server import RTMDouble
 from tests.doubles.serve import ServerThread
-from tests.doubles.smtp_server import free_port
+from tests.doubles.serve import free_port
 from tests.support_helpers import CALLER, call_tool
 from tools.rtm import MAX_PAYLOAD_BYTES, RtmError, send_channel_message, send_peer_message
 

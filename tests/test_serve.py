@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from tests.doubles.openai_server import OpenAIDouble, Reply
-from tests.service_process import ROOT, free_port, migrated_env, wait_for
+from tests.doubles.serve import free_port
+from tests.service_process import ROOT, migrated_env, wait_for
 from tests.sse import chat, spoken
 
 

@@ -1,6 +1,5 @@
 """Contract §5: upstream failures before and after the stream began; disconnects."""
 
-import socket
 import time
 
 import httpx
@@ -8,16 +7,11 @@ import openai
 import pytest
 
 from tests.doubles.openai_server import Reply
+from tests.doubles.serve import free_port
 from tests.service_process import wait_for
 from tests.sse import chat, spoken
 
 BODY = {"messages": [{"role": "user", "content": "hello"}]}
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("stream", [True, False])
@@ -48,7 +42,7 @@ def test_timeout_before_first_token_is_504(http, openai_double, settings):
 
 
 def test_unreachable_upstream_is_503(http, settings):
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{_closed_port()}/v1"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "k"
     r = http.post("/v1/chat/completions", json=BODY)
     assert r.status_code == 503

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
 
-__all__ = ["ServerThread"]
+__all__ = ["ServerThread", "free_port"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class ServerThread:

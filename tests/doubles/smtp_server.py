@@ -6,7 +6,6 @@ a dead port first ("SMTP down") and bring the server up on it later.
 
 from __future__ import annotations
 
-import socket
 import ssl
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -16,13 +15,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["SMTPDouble", "Received", "free_port", "self_signed_certificate"]
+from tests.doubles.serve import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["SMTPDouble", "Received", "self_signed_certificate"]
 
 
 @dataclass
