@@ -76,29 +76,41 @@ class ApiASGIHandler(ASGIHandler):
     ) -> HttpResponseBase | None:
         """Run the view and send its response; None when the caller hung up first.
 
-        As Django does: a task listens for `http.disconnect` beside the one that answers, and the
-        first to finish decides; a hang-up cancels the answer (a stream closes its upstream call).
+        As in Django, a task listens for `http.disconnect` beside the answer, and a hang-up
+        cancels the answer (a stream closes its upstream call). Unlike Django, the answer runs in
+        this task rather than a new one: a new task starts on the event loop's next turn, and
+        under load every turn before the first byte is time the caller hears as silence.
         """
+        answering = asyncio.current_task()
+        assert answering is not None
+        hung_up = False
 
-        async def answer() -> HttpResponseBase:
+        def on_disconnect(listener: asyncio.Task[None]) -> None:
+            nonlocal hung_up
+            if not listener.cancelled():
+                listener.exception()  # RequestAborted: retrieved, nothing to report
+                hung_up = True
+                answering.cancel()
+
+        listener = asyncio.create_task(self.listen_for_disconnect(receive))
+        listener.add_done_callback(on_disconnect)
+        try:
             response = await self.run_get_response(request)
             try:
                 await self.send_response(response, send)
             except asyncio.CancelledError:
-                pass  # the caller went away while the response was being sent
+                if not hung_up:
+                    raise
+                answering.uncancel()  # the caller went away while the response was being sent
             return response
-
-        listener = asyncio.create_task(self.listen_for_disconnect(receive))
-        answering = asyncio.create_task(answer())
-        await asyncio.wait((listener, answering), return_when=asyncio.FIRST_COMPLETED)
-        for task in (listener, answering):
-            if not task.done():
-                task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, RequestAborted):
-                pass
-        return None if answering.cancelled() else answering.result()
+        except asyncio.CancelledError:
+            if not hung_up:
+                raise  # the server is cancelling us: not ours to swallow
+            answering.uncancel()
+            return None
+        finally:
+            listener.remove_done_callback(on_disconnect)
+            listener.cancel()
 
     def load_middleware(self, is_async: bool = False) -> None:
         # BaseHandler.load_middleware reads settings.MIDDLEWARE; swap the list for the build
