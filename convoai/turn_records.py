@@ -10,6 +10,7 @@ must never wait on, or fail because of, its own bookkeeping.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from datetime import datetime, timezone
@@ -119,9 +120,44 @@ class _BatchWriter:
 
 
 def _write(batch: list[dict[str, Any]]) -> None:
+    """One transaction, one prepared INSERT run for every row (`executemany`).
+
+    The rows' values come typed from `_record_fields`, so only the fields the driver cannot take
+    as they are (the timestamp, the JSON list) go through Django's adaptation. `bulk_create` would
+    build a model instance and compile every field of every row: 3-5x the CPU on SQLite, held
+    under the GIL in this thread while the event loop waits for it.
+    """
+    from django.db import connection, transaction
+
+    sql, columns = _insert_for(connection.vendor)
+    rows = [
+        [
+            (fields[name] if name in fields else default) if adapt is None else adapt(fields.get(name, default), connection)
+            for name, default, adapt in columns
+        ]
+        for fields in batch
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+@functools.cache
+def _insert_for(vendor: str) -> tuple[str, tuple[tuple[str, Any, Any], ...]]:
+    """The INSERT statement for `vendor`'s database and, per column, (field, default, adapter or None)."""
+    from django.db import connection, models
+
     from convoai.models import TurnRecord
 
-    TurnRecord.objects.bulk_create([TurnRecord(**fields) for fields in batch])
+    fields = [f for f in TurnRecord._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(TurnRecord._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    needs_adapting = (models.DateTimeField, models.JSONField)
+    columns = tuple(
+        (f.attname, f.get_default(), f.get_db_prep_save if isinstance(f, needs_adapting) else None) for f in fields
+    )
+    return sql, columns
 
 
 _writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _BatchWriter]" = weakref.WeakKeyDictionary()

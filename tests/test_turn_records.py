@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from django.core.management import call_command
 from django.db import OperationalError
+from django.utils import timezone
 
 from convoai.models import TurnRecord
 from tests.rag_support import fresh_store  # noqa: F401  (fixture)
@@ -61,6 +63,7 @@ def test_a_streamed_turn_with_a_tool_is_recorded_step_by_step(http, openai_doubl
     assert (row.outcome, row.app_id, row.user_id, row.channel, row.turn_id) == ("ok", "app-7", "caller-42", "room-1", "12")
     assert row.api_key and row.stream and row.upstream_api == "chat" and row.finish_reason == "stop"
     assert row.tool_rounds == 1 and row.tool_calls == ["fetch_customer_profile"]
+    assert abs(row.created_at - timezone.now()) < timedelta(minutes=1)  # stored as the instant it was
     assert 0 <= row.context_ms <= row.first_token_ms <= row.first_byte_ms <= row.done_ms
     assert row.tools_ms > 0 and row.upstream_ms > 0
     assert row.overhead_ms == pytest.approx(row.done_ms - row.upstream_ms - row.tools_ms, abs=0.05)
