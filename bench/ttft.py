@@ -4,6 +4,7 @@
     python -m bench.ttft --servers daphne uvicorn --concurrency 50 --turns 2000
     python -m bench.ttft --tool fetch_customer_profile --tool-args '{"customerId": "cust_1001"}'
     python -m bench.ttft --concurrency 50 --repeat 5   # medians of five runs of each level
+    python -m bench.ttft --concurrency 50 --words 1    # one-word answers: a turn's fixed cost
 
 For each concurrency level: the same streaming request straight to the double (the baseline),
 then through the service. Overhead = service minus baseline, at p50 and p99. Server CPU per turn
@@ -76,6 +77,8 @@ def main() -> None:
     parser.add_argument("--question", default="Hello there", help="the caller's words (retrieval searches them)")
     parser.add_argument("--tool", default="", help="make the double call this tool once per turn")
     parser.add_argument("--tool-args", default="{}")
+    parser.add_argument("--words", type=int, default=25,
+                        help="words in each answer (the double sends one token per word); 1 shows a turn's fixed cost")
     parser.add_argument("--kb", action="store_true", help="ingest the sample knowledge base (retrieval finds passages)")
     parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
     parser.add_argument("--repeat", type=int, default=1, help="runs per level; every figure is the median")
@@ -83,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     double_port = free_port()
-    double = start_double(double_port, BENCH_TOOL=args.tool, BENCH_TOOL_ARGS=args.tool_args)
+    double = start_double(double_port, BENCH_TOOL=args.tool, BENCH_TOOL_ARGS=args.tool_args, BENCH_WORDS=str(args.words))
     rows = []
     try:
         for server in args.servers:
@@ -94,7 +97,7 @@ def main() -> None:
                 for c in args.concurrency:
                     turns = args.turns or max(200, 10 * c)
                     runs = [run_level(double_port, port, service.pid, c, turns, args.question) for _ in range(max(1, args.repeat))]
-                    row = {"server": server, "kb": args.kb, "tool": args.tool, "runs": len(runs), **_median_row(runs)}
+                    row = {"server": server, "kb": args.kb, "tool": args.tool, "words": args.words, "runs": len(runs), **_median_row(runs)}
                     rows.append(row)
                     if not args.json:
                         print(_row(row), flush=True)
@@ -122,8 +125,8 @@ def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 HEADER = (
-    "| server | KB | tool | conc | turns × runs | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
-    "| total p50 ms | turns/s | errors (baseline) | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| server | KB | tool | words | conc | turns × runs | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
+    "| total p50 ms | turns/s | errors (baseline) | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -132,7 +135,7 @@ def _row(r: dict[str, Any]) -> str:
         print(HEADER)
         _row.printed = True  # type: ignore[attr-defined]
     return (
-        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
+        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['words']} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
         f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
         f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} ({r['baseline_errors']}) | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
