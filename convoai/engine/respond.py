@@ -77,40 +77,44 @@ async def stream_response(turn: Turn, *, include_usage: bool = False) -> EventSt
 async def _sse_body(
     turn: Turn, first: Event | None, events: AsyncIterator[Event], include_usage: bool
 ) -> AsyncIterator[bytes]:
+    """The turn's SSE frames, each write as soon as it can go.
+
+    The opening frames (custom metadata, the role chunk) go out with the first text, and the
+    closing ones (stop, usage, `[DONE]`) together: one write each instead of up to three, with
+    nothing held back (an opening still pending when a tool round starts goes out at once).
+    """
     encoder = ChunkEncoder(turn.model)
     finished = Finished()
     outcome, error_code = "cancelled", ""
+    pending = (CUSTOM_METADATA if turn.interruptable is False else b"") + encoder.role()
     try:
-        if turn.interruptable is False:
-            yield CUSTOM_METADATA
-        yield encoder.role()
         event = first
         while event is not None:
             if isinstance(event, TextDelta):
                 turn.timings.mark_first_byte()
-                yield encoder.content(event.text)
+                yield pending + encoder.content(event.text)
+                pending = b""
             elif isinstance(event, Finished):
                 finished = event
+            elif pending:
+                yield pending
+                pending = b""
             try:
                 event = await events.__anext__()  # type: ignore[attr-defined]
             except StopAsyncIteration:
                 event = None
         outcome = "ok"
-        yield encoder.stop(finished.finish_reason)
-        if include_usage:
-            yield encoder.usage(finished.usage or Usage())
-        yield DONE
+        usage = encoder.usage(finished.usage or Usage()) if include_usage else b""
+        yield pending + encoder.stop(finished.finish_reason) + usage + DONE
     except ApiError as exc:
         outcome, error_code = "error", exc.code
-        yield error_frame(exc)
-        yield DONE
+        yield pending + error_frame(exc) + DONE
     except (asyncio.CancelledError, GeneratorExit):
         raise
     except Exception:
         log.exception("turn failed mid-stream")
         outcome, error_code = "error", INTERNAL_ERROR.code
-        yield error_frame(INTERNAL_ERROR)
-        yield DONE
+        yield pending + error_frame(INTERNAL_ERROR) + DONE
     finally:
         await events.aclose()  # type: ignore[attr-defined]
         turn_finished(
