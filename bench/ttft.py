@@ -7,7 +7,10 @@
     python -m bench.ttft --concurrency 50 --words 1    # one-word answers: a turn's fixed cost
 
 For each concurrency level: the same streaming request straight to the double (the baseline),
-then through the service. Overhead = service minus baseline, at p50 and p99. Server CPU per turn
+then through the service. Overhead = service minus baseline, at p50 and p99. "In view: first byte"
+is the service's own time from the view's start to the first byte (its turn records, SQLite
+only); the rest of the service's TTFT passes before the view starts or after the byte leaves it
+(accepting and parsing the request, turns of a busy event loop, the write). Server CPU per turn
 comes from /proc/PID/stat of the service process, memory from its RSS. On a shared 2-core
 machine one run's CPU figure moves by ±10 %: `--repeat N` runs each level N times and reports
 the median of every figure.
@@ -18,8 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import statistics
 import sys
+import time
 from typing import Any
 
 from bench.harness import LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
@@ -37,17 +42,52 @@ def body(text: str) -> bytes:
     return json.dumps({"model": "gpt-bench", "stream": True, "messages": [{"role": "user", "content": text}]}).encode()
 
 
-def run_level(double_port: int, service_port: int, service_pid: int, concurrency: int, turns: int, question: str) -> dict[str, Any]:
+class TurnRecords:
+    """The service's own timings of the turns just served, read from its SQLite `TurnRecord` table.
+
+    `first_byte_ms` counts from the moment the view started: set beside the TTFT the caller
+    measured, it tells time spent in the view (retrieval, the model call, our code) from time
+    outside it (accepting and parsing the request, waiting for the event loop, the write).
+    """
+
+    def __init__(self, sqlite_path: str | None) -> None:
+        self.path = sqlite_path
+        self.mark = self._max_id()
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        if not self.path:
+            return []
+        with sqlite3.connect(self.path, timeout=5) as db:
+            return db.execute(sql).fetchall()
+
+    def _max_id(self) -> int:
+        rows = self._query("SELECT COALESCE(MAX(id), 0) FROM convoai_turnrecord")
+        return rows[0][0] if rows else 0
+
+    def first_byte_ms(self, expected: int) -> list[float]:
+        """First-byte times of the turns since this object was made (waits for the batched writes)."""
+        deadline = time.monotonic() + 5
+        while True:
+            rows = self._query(f"SELECT first_byte_ms FROM convoai_turnrecord WHERE id > {int(self.mark)}")
+            if len(rows) >= expected or time.monotonic() > deadline or not self.path:
+                return [r[0] for r in rows if r[0] is not None]
+            time.sleep(0.2)
+
+
+def run_level(double_port: int, service_port: int, service_pid: int, concurrency: int, turns: int, question: str,
+              sqlite_path: str | None = None) -> dict[str, Any]:
     payload = body(question)
     direct = build_request("127.0.0.1", double_port, "/v1/chat/completions", payload, "test-openai-key")
     through = build_request("127.0.0.1", service_port, "/v1/chat/completions", payload, LLM_KEY)
     run(run_load("127.0.0.1", double_port, direct, min(concurrency, 20), 40))  # warm-up
     run(run_load("127.0.0.1", service_port, through, min(concurrency, 20), 40))
     baseline: Result = run(run_load("127.0.0.1", double_port, direct, concurrency, turns))
+    records = TurnRecords(sqlite_path)
     cpu_before = cpu_seconds(service_pid)
     served: Result = run(run_load("127.0.0.1", service_port, through, concurrency, turns))
     cpu_used = cpu_seconds(service_pid) - cpu_before
     ok = len(served.ttft) or 1
+    in_view = records.first_byte_ms(len(served.total))
     return {
         "concurrency": concurrency,
         "turns": turns,
@@ -57,6 +97,7 @@ def run_level(double_port: int, service_port: int, service_pid: int, concurrency
         "ttft_p99_ms": pct(served.ttft, 99) * 1000,
         "overhead_p50_ms": (pct(served.ttft, 50) - pct(baseline.ttft, 50)) * 1000,
         "overhead_p99_ms": (pct(served.ttft, 99) - pct(baseline.ttft, 99)) * 1000,
+        "in_view_first_byte_p50_ms": pct(in_view, 50),
         "total_p50_ms": pct(served.total, 50) * 1000,
         "baseline_total_p50_ms": pct(baseline.total, 50) * 1000,
         "rps": len(served.total) / served.elapsed if served.elapsed else 0.0,
@@ -92,11 +133,13 @@ def main() -> None:
         for server in args.servers:
             port = free_port()
             extra = dict(item.split("=", 1) for item in args.env)
-            service = start_service(server, port, service_env(double_port, knowledge_base=args.kb, **extra))
+            env = service_env(double_port, knowledge_base=args.kb, **extra)
+            service = start_service(server, port, env)
+            sqlite_path = None if env.get("DATABASE_URL") or env.get("TURN_RECORDS") == "false" else env["SQLITE_PATH"]
             try:
                 for c in args.concurrency:
                     turns = args.turns or max(200, 10 * c)
-                    runs = [run_level(double_port, port, service.pid, c, turns, args.question) for _ in range(max(1, args.repeat))]
+                    runs = [run_level(double_port, port, service.pid, c, turns, args.question, sqlite_path) for _ in range(max(1, args.repeat))]
                     row = {"server": server, "kb": args.kb, "tool": args.tool, "words": args.words, "runs": len(runs), **_median_row(runs)}
                     rows.append(row)
                     if not args.json:
@@ -126,7 +169,7 @@ def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 HEADER = (
     "| server | KB | tool | words | conc | turns × runs | baseline TTFT p50/p99 ms | service TTFT p50/p99 ms | overhead p50/p99 ms "
-    "| total p50 ms | turns/s | errors (baseline) | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| in view: first byte p50 ms | total p50 ms | turns/s | errors (baseline) | CPU ms/turn | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -137,6 +180,7 @@ def _row(r: dict[str, Any]) -> str:
     return (
         f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['words']} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
         f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
+        f"| {r['in_view_first_byte_p50_ms']:.1f} "
         f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} ({r['baseline_errors']}) | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
 
