@@ -173,15 +173,21 @@ HEADER = (
 )
 
 
+def _ms(value: float) -> str:
+    """A figure in the table; "-" where there is none (the baseline of a tool round has no text to time)."""
+    return "-" if math.isnan(value) else f"{value:.1f}"
+
+
 def _row(r: dict[str, Any]) -> str:
     if not hasattr(_row, "printed"):
         print(HEADER)
         _row.printed = True  # type: ignore[attr-defined]
     return (
-        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['words']} | {r['concurrency']} | {r['turns']} × {r['runs']} | {r['baseline_ttft_p50_ms']:.1f} / {r['baseline_ttft_p99_ms']:.1f} "
-        f"| {r['ttft_p50_ms']:.1f} / {r['ttft_p99_ms']:.1f} | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} "
-        f"| {r['in_view_first_byte_p50_ms']:.1f} "
-        f"| {r['total_p50_ms']:.1f} | {r['rps']:.0f} | {r['errors']} ({r['baseline_errors']}) | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
+        f"| {r['server']} | {'yes' if r['kb'] else 'no'} | {r['tool'] or '-'} | {r['words']} | {r['concurrency']} "
+        f"| {r['turns']} × {r['runs']} | {_ms(r['baseline_ttft_p50_ms'])} / {_ms(r['baseline_ttft_p99_ms'])} "
+        f"| {_ms(r['ttft_p50_ms'])} / {_ms(r['ttft_p99_ms'])} | {_ms(r['overhead_p50_ms'])} / {_ms(r['overhead_p99_ms'])} "
+        f"| {_ms(r['in_view_first_byte_p50_ms'])} "
+        f"| {_ms(r['total_p50_ms'])} | {r['rps']:.0f} | {r['errors']} ({r['baseline_errors']}) | {r['cpu_ms_per_turn']:.2f} | {r['rss_mb']:.0f} |"
     )
 
 
