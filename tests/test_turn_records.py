@@ -91,6 +91,19 @@ def test_errors_and_hang_ups_are_recorded(http, service_url, openai_double):
     ]
 
 
+def test_a_hang_up_while_the_model_thinks_ends_the_turn_at_once(http, service_url, openai_double):
+    openai_double.queue(Reply(text="Too late.", first_token_delay=3.0), Reply(text="Still here."))
+    with httpx.Client(base_url=service_url, headers={"Authorization": "Bearer test-llm-key"}) as c:
+        with pytest.raises(httpx.ReadTimeout):  # the caller gives up before the first byte and hangs up
+            c.post("/v1/chat/completions", json={**BODY, "stream": True}, timeout=httpx.Timeout(5, read=0.4))
+    (row,) = _records(1)
+    assert row.outcome == "cancelled" and row.first_token_ms is None and row.first_byte_ms is None
+    assert row.done_ms < 2000  # ended by the hang-up, not when the model would have answered (3 s)
+    _, evts = chat(http, BODY)  # and the next caller is served as usual
+    assert spoken(evts) == "Still here."
+    assert [r.outcome for r in _records(2)] == ["cancelled", "ok"]
+
+
 def test_json_answers_carry_the_service_overhead(http, openai_double):
     openai_double.queue(Reply(text="Hello.", first_token_delay=0.05))
     r = http.post("/v1/chat/completions", json=BODY)
