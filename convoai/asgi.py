@@ -83,12 +83,14 @@ class ApiASGIHandler(ASGIHandler):
         """
         answering = asyncio.current_task()
         assert answering is not None
-        hung_up = False
+        hung_up = answered = False
 
         def on_disconnect(listener: asyncio.Task[None]) -> None:
             nonlocal hung_up
-            if not listener.cancelled():
-                listener.exception()  # RequestAborted: retrieved, nothing to report
+            if listener.cancelled():
+                return
+            listener.exception()  # RequestAborted: retrieved, nothing to report
+            if not answered:  # a callback already scheduled when the answer ended cancels nothing
                 hung_up = True
                 answering.cancel()
 
@@ -109,7 +111,7 @@ class ApiASGIHandler(ASGIHandler):
             answering.uncancel()
             return None
         finally:
-            listener.remove_done_callback(on_disconnect)
+            answered = True
             listener.cancel()
 
     def load_middleware(self, is_async: bool = False) -> None:
