@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import statistics
 import time
 
@@ -24,15 +23,10 @@ import httpx2
 import orjson
 from openai import AsyncOpenAI, DefaultAioHttpClient
 
-from bench.harness import free_port, start_double
+from bench.harness import cpu_seconds, free_port, start_double
+from convoai.engine.upstream.client import _STREAM_UNREAD  # the headers the service's own call sends
 
 KEY = "test-openai-key"
-RAW_RESPONSE = {"X-Stainless-Raw-Response": "stream", "Content-Type": "application/json"}
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]:
@@ -45,7 +39,7 @@ async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]
 
     async def through_sdk() -> None:
         response = await client.post("/chat/completions", cast_to=httpx2.Response, content=body,
-                                     options={"headers": RAW_RESPONSE})
+                                     options={"headers": _STREAM_UNREAD})
         try:
             async for _ in response.stream:
                 pass
@@ -64,10 +58,10 @@ async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]
             for name, call in (("sdk", through_sdk), ("aiohttp", aiohttp_alone)):
                 for _ in range(50):
                     await call()
-                before = _cpu()
+                before = cpu_seconds(os.getpid())
                 for _ in range(calls):
                     await call()
-                figures[name].append((_cpu() - before) / calls * 1e6)
+                figures[name].append((cpu_seconds(os.getpid()) - before) / calls * 1e6)
     finally:
         await session.close()
         await client.close()

@@ -54,11 +54,11 @@ class TurnRecords:
         self.path = sqlite_path
         self.mark = self._max_id()
 
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+    def _query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         if not self.path:
             return []
         with sqlite3.connect(self.path, timeout=5) as db:
-            return db.execute(sql).fetchall()
+            return db.execute(sql, params).fetchall()
 
     def _max_id(self) -> int:
         rows = self._query("SELECT COALESCE(MAX(id), 0) FROM convoai_turnrecord")
@@ -66,10 +66,12 @@ class TurnRecords:
 
     def first_byte_ms(self, expected: int) -> list[float]:
         """First-byte times of the turns since this object was made (waits for the batched writes)."""
+        if not self.path:
+            return []
         deadline = time.monotonic() + 5
         while True:
-            rows = self._query(f"SELECT first_byte_ms FROM convoai_turnrecord WHERE id > {int(self.mark)}")
-            if len(rows) >= expected or time.monotonic() > deadline or not self.path:
+            rows = self._query("SELECT first_byte_ms FROM convoai_turnrecord WHERE id > ?", self.mark)
+            if len(rows) >= expected or time.monotonic() > deadline:
                 return [r[0] for r in rows if r[0] is not None]
             time.sleep(0.2)
 

@@ -132,7 +132,7 @@ def _write(batch: list[dict[str, Any]]) -> None:
     sql, columns = _insert_for(connection.vendor)
     rows = [
         [
-            (fields[name] if name in fields else default) if adapt is None else adapt(fields.get(name, default), connection)
+            fields.get(name, default) if adapt is None else adapt(fields.get(name, default), connection)
             for name, default, adapt in columns
         ]
         for fields in batch
