@@ -15,7 +15,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 LLM_KEY = "bench-llm-key"
-SERVERS = ["daphne", "daphne-2", "uvicorn", "uvicorn-fast"]
+SERVERS = ["daphne", "daphne-2", "uvicorn", "uvicorn-fast", "uvicorn-fast-2"]
 
 
 def free_port() -> int:
@@ -116,18 +116,26 @@ def service_env(double_port: int, *, knowledge_base: bool = False, **extra: str)
     return env
 
 
-def start_service(server: str, port: int, env: dict[str, str]) -> Process:
+APPS = {"service": "convoai.asgi:application", "floor": "bench.floor_app:app"}
+
+
+def start_service(server: str, port: int, env: dict[str, str], app: str = "service") -> Process:
+    """`server` serving the service, or with `app="floor"` the bare proxy of `bench.floor_app`."""
+    target = APPS[app]
     if server == "daphne":
         # As in production (Procfile, Dockerfile): no access log of daphne's own beside ours.
-        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", "convoai.asgi:application"]
-    elif server.startswith("daphne-") and server[len("daphne-"):].isdigit():
+        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", target]
+    elif server.startswith("daphne-") and server[len("daphne-"):].isdigit() and app == "service":
         # daphne-2: `python -m convoai.serve --workers 2`, two daphne processes on one port.
         args = [sys.executable, "-m", "convoai.serve", "-b", "127.0.0.1", "-p", str(port), "--workers",
                 server[len("daphne-"):], "--verbosity", "0"]
-    elif server in ("uvicorn", "uvicorn-fast"):
-        # uvicorn: pure-Python h11 and asyncio; uvicorn-fast: httptools and uvloop (uvicorn[standard]).
-        fast = ["--http", "httptools", "--loop", "uvloop"] if server == "uvicorn-fast" else ["--http", "h11", "--loop", "asyncio"]
-        args = [sys.executable, "-m", "uvicorn", "convoai.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+    elif server in ("uvicorn", "uvicorn-fast", "uvicorn-fast-2"):
+        # uvicorn: pure-Python h11 and asyncio; uvicorn-fast: httptools and uvloop (uvicorn[standard]);
+        # uvicorn-fast-2: the same with two worker processes (`--workers 2`).
+        fast = ["--http", "h11", "--loop", "asyncio"] if server == "uvicorn" else ["--http", "httptools", "--loop", "uvloop"]
+        if server == "uvicorn-fast-2":
+            fast += ["--workers", "2"]
+        args = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
                 "--log-level", "warning", "--no-access-log", "--lifespan", "off", *fast]
     else:
         raise ValueError(server)

@@ -5,6 +5,7 @@
     python -m bench.ttft --tool fetch_customer_profile --tool-args '{"customerId": "cust_1001"}'
     python -m bench.ttft --concurrency 50 --repeat 5   # medians of five runs of each level
     python -m bench.ttft --concurrency 50 --words 1    # one-word answers: a turn's fixed cost
+    python -m bench.ttft --app floor --servers daphne uvicorn-fast   # the bare-proxy floor (bench/floor_app.py)
 
 For each concurrency level: the same streaming request straight to the double (the baseline),
 then through the service. Overhead = service minus baseline, at p50 and p99. "In view: first byte"
@@ -125,6 +126,8 @@ def main() -> None:
     parser.add_argument("--kb", action="store_true", help="ingest the sample knowledge base (retrieval finds passages)")
     parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
     parser.add_argument("--repeat", type=int, default=1, help="runs per level; every figure is the median")
+    parser.add_argument("--app", choices=["service", "floor"], default="service",
+                        help="floor: a bare ASGI proxy (bench/floor_app.py), what the server and one upstream call cost alone")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
@@ -136,13 +139,14 @@ def main() -> None:
             port = free_port()
             extra = dict(item.split("=", 1) for item in args.env)
             env = service_env(double_port, knowledge_base=args.kb, **extra)
-            service = start_service(server, port, env)
-            sqlite_path = None if env.get("DATABASE_URL") or env.get("TURN_RECORDS") == "false" else env["SQLITE_PATH"]
+            service = start_service(server, port, env, args.app)
+            records = args.app == "service" and not env.get("DATABASE_URL") and env.get("TURN_RECORDS") != "false"
+            sqlite_path = env["SQLITE_PATH"] if records else None
             try:
                 for c in args.concurrency:
                     turns = args.turns or max(200, 10 * c)
                     runs = [run_level(double_port, port, service.pid, c, turns, args.question, sqlite_path) for _ in range(max(1, args.repeat))]
-                    row = {"server": server, "kb": args.kb, "tool": args.tool, "words": args.words, "runs": len(runs), **_median_row(runs)}
+                    row = {"server": server if args.app == "service" else f"{server} (floor)", "kb": args.kb, "tool": args.tool, "words": args.words, "runs": len(runs), **_median_row(runs)}
                     rows.append(row)
                     if not args.json:
                         print(_row(row), flush=True)
