@@ -125,8 +125,10 @@ def start_service(server: str, port: int, env: dict[str, str], app: str = "servi
     if server == "daphne":
         # As in production (Procfile, Dockerfile): no access log of daphne's own beside ours.
         args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--verbosity", "0", target]
-    elif server.startswith("daphne-") and server[len("daphne-"):].isdigit() and app == "service":
+    elif server.startswith("daphne-") and server[len("daphne-"):].isdigit():
         # daphne-2: `python -m convoai.serve --workers 2`, two daphne processes on one port.
+        if app != "service":
+            raise ValueError(f"{server} runs the service only (python -m convoai.serve)")
         args = [sys.executable, "-m", "convoai.serve", "-b", "127.0.0.1", "-p", str(port), "--workers",
                 server[len("daphne-"):], "--verbosity", "0"]
     elif server in ("uvicorn", "uvicorn-fast", "uvicorn-fast-2"):

@@ -28,7 +28,7 @@ import sys
 import time
 from typing import Any
 
-from bench.harness import LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
+from bench.harness import APPS, LLM_KEY, SERVERS, cpu_seconds, free_port, rss_mb, service_env, start_double, start_service
 from bench.loadgen import Result, build_request, run, run_load
 
 
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--kb", action="store_true", help="ingest the sample knowledge base (retrieval finds passages)")
     parser.add_argument("--env", nargs="*", default=[], help="extra KEY=VALUE settings for the service")
     parser.add_argument("--repeat", type=int, default=1, help="runs per level; every figure is the median")
-    parser.add_argument("--app", choices=["service", "floor"], default="service",
+    parser.add_argument("--app", choices=list(APPS), default="service",
                         help="floor: a bare ASGI proxy (bench/floor_app.py), what the server and one upstream call cost alone")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
