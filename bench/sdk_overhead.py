@@ -3,7 +3,7 @@
     python -m bench.sdk_overhead                # 2000 calls each, one at a time
     python -m bench.sdk_overhead --calls 5000
 
-Both make the call the service makes (`convoai.engine.upstream.client.open_stream`: the SDK's
+Both make the call the service makes (`convoai.llm.client.open_stream`: the SDK's
 `client.post` on its aiohttp transport, the body read raw) to the OpenAI double, answering one
 word at once, in this process, one call at a time; the figure is this process's user+system CPU
 per call. The difference is what the SDK's request path costs per turn (request options, URL
@@ -24,7 +24,7 @@ import orjson
 from openai import AsyncOpenAI, DefaultAioHttpClient
 
 from bench.harness import cpu_seconds, free_port, start_double
-from convoai.engine.upstream.client import _STREAM_UNREAD  # the headers the service's own call sends
+from convoai.llm.client import STREAM_UNREAD  # the headers the service's own call sends
 
 KEY = "test-openai-key"
 
@@ -39,7 +39,7 @@ async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]
 
     async def through_sdk() -> None:
         response = await client.post("/chat/completions", cast_to=httpx2.Response, content=body,
-                                     options={"headers": _STREAM_UNREAD})
+                                     options={"headers": STREAM_UNREAD})
         try:
             async for _ in response.stream:
                 pass

@@ -19,8 +19,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from convoai.auth import LLMKeyAuth
-from convoai.engine.context import build_turn
-from convoai.engine.respond import json_response, stream_response
+from convoai.http.turn_request import build_turn
+from convoai.http.respond import json_response, stream_response
 from convoai.errors import ApiError, InvalidRequest, PayloadTooLarge, Unauthorized
 from convoai.schemas import ChatRequest, ErrorBody
 

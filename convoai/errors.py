@@ -10,7 +10,7 @@
     └── UpstreamTimeout           504 timeout
 
 Raised anywhere on the request path; `convoai.api` turns it into a JSON response before the
-stream starts, `convoai.sse.error_frame` into a `data: {"error": ...}` frame after.
+stream starts, `convoai.http.sse.error_frame` into a `data: {"error": ...}` frame after.
 """
 
 from __future__ import annotations

@@ -9,6 +9,6 @@ from django.dispatch import receiver
 @receiver(setting_changed)
 def _reset_upstream_client(setting: str, **kwargs: Any) -> None:
     if setting.startswith("OPENAI_"):
-        from convoai.engine.upstream.client import reset_clients
+        from convoai.llm.client import reset_clients
 
         reset_clients()

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from convoai.db_thread import in_db_thread
-from convoai.engine.context import Turn
+from convoai.engine.state import Turn
 from convoai.engine.events import Usage
 
 __all__ = ["turn_finished", "flush_turn_records"]

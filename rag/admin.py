@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convoai.engine.upstream.client import run_sync
+from convoai.llm.client import run_sync
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

@@ -21,7 +21,7 @@ import numpy as np
 from django.conf import settings
 
 from convoai.db_thread import in_db_thread
-from convoai.engine.upstream.client import get_client, is_configured
+from convoai.llm.client import get_client, is_configured
 
 __all__ = [
     "EmbeddingError",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
-from convoai.engine.upstream.client import run_sync
+from convoai.llm.client import run_sync
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from convoai.engine.context import message_text
+from convoai.llm.messages import message_text
 
 __all__ = ["retrieval_query", "FOLLOW_UP_WORDS"]
 

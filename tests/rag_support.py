@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import pytest
-from convoai.engine.upstream.client import run_sync
+from convoai.llm.client import run_sync
 
 from rag.embeddings import clear_memory_cache
 from rag.retriever import Retrieval, aretrieve

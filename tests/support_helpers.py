@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from asgiref.sync import async_to_sync
 
-from convoai.engine.context import Identity
-from convoai.engine.events import ToolCall
+from tools.contract import Identity
+from tools.contract import ToolCall
 from tools.registry import ToolContext, run_tool
 
 CALLER = Identity(app_id="app-123", user_id="caller-42", channel="support-line-7")

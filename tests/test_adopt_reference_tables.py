@@ -32,8 +32,8 @@ pytestmark = pytest.mark.skipif(
 CHECK_SCRIPT = r"""
 import json
 from asgiref.sync import async_to_sync
-from convoai.engine.context import Identity
-from convoai.engine.events import ToolCall
+from tools.contract import Identity
+from tools.contract import ToolCall
 from tools.registry import ToolContext, run_tool
 from support.models import Customer, Order, Ticket, Interaction, Escalation, Change, AgentEvent
 

@@ -1,6 +1,7 @@
 """Contract §3: caller identity, first found wins; absent means unknown."""
 
-from convoai.engine.context import Identity, resolve_identity
+from convoai.http.turn_request import resolve_identity
+from tools.contract import Identity
 from convoai.schemas import ChatRequest
 
 MSG = [{"role": "user", "content": "hi"}]

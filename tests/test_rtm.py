@@ -90,7 +90,7 @@ def test_send_caller_message_goes_to_the_calls_channel_or_the_caller(rtm: RTMDou
 
 
 def test_send_caller_message_falls_back_to_agora_app_id(rtm: RTMDouble) -> None:
-    from convoai.engine.context import Identity
+    from tools.contract import Identity
 
     call_tool("send_caller_message", {"text": "hello"}, identity=Identity(user_id="u-9"))
     [request] = rtm.requests

@@ -133,8 +133,8 @@ def test_frames_decode_with_openais_own_decoder_at_any_split():
     """Our encoder's bytes, cut at every offset, decode to the same events with the SDK's SSE decoder."""
     from openai._streaming import SSEDecoder
 
-    from convoai.engine.chunks import ChunkEncoder
-    from convoai.sse import DONE
+    from convoai.http.chunks import ChunkEncoder
+    from convoai.http.sse import DONE
 
     encoder = ChunkEncoder("m\u00e9del \"quoted\"")
     body = encoder.role() + encoder.content("h\u00e9llo \u2014 \U0001f600\n") + encoder.stop("stop") + DONE
@@ -152,7 +152,7 @@ def test_sdk_raises_on_our_error_frame():
     from openai._streaming import SSEDecoder
 
     from convoai.errors import UpstreamError
-    from convoai.sse import DONE, error_frame
+    from convoai.http.sse import DONE, error_frame
 
     data = [e.json() for e in SSEDecoder().iter_bytes(iter([error_frame(UpstreamError("boom")) + DONE])) if e.data != "[DONE]"]
     assert data == [{"error": {"message": "boom", "type": "upstream_error", "code": "upstream_error"}}]

@@ -5,7 +5,7 @@ import asyncio
 import orjson
 import pytest
 
-from convoai.engine.upstream.sse import SSEDecoder, stream_texts
+from convoai.llm.sse import SSEDecoder, stream_texts
 
 BODY = (
     b'data: {"a": "line\xe2\x80\xa8separator \xc3\xa9"}\n\n'  # U+2028 inside the JSON is text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Awaitable, Callable, Iterable
 
@@ -25,27 +25,11 @@ import orjson
 from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
-from convoai.engine.context import Identity
-from convoai.engine.events import ToolCall
+from tools.contract import Identity, ToolCall, ToolContext, ToolError
 
 __all__ = ["Tool", "ToolContext", "ToolError", "tool", "register", "unregister", "get", "available", "run_tool", "run_tools"]
 
 log = logging.getLogger(__name__)
-
-
-class ToolError(Exception):
-    """A failure the model should hear about in plain words (not found, not allowed...)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ToolContext:
-    """What a tool knows about the call it serves."""
-
-    identity: Identity
-    turn_id: str | int | None = None
-    agent_id: str = ""
-    # The conversation so far (Chat Completions messages), e.g. for an escalation summary.
-    messages: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 ToolFn = Callable[[ToolContext, Any], Awaitable[Any]]

@@ -3,13 +3,15 @@
 Whichever API the model speaks (Chat Completions or Responses, streamed or not), an adapter turns
 its output into these events, so the loop, the chunk encoding and the error handling are written
 once. Upstream failures do not travel as events: adapters raise `convoai.errors.ApiError`
-subclasses, mapped once at the adapter boundary (`upstream/errors.py`).
+subclasses, mapped once at the adapter boundary (`convoai/llm/errors.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Union
+
+from tools.contract import ToolCall
 
 __all__ = ["TextDelta", "ToolCall", "Finished", "ToolsRunning", "Event", "Usage"]
 
@@ -19,17 +21,6 @@ class TextDelta:
     """Text the caller should hear, in the order the model produced it."""
 
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """One complete tool call: arguments fully accumulated, still the raw JSON string."""
-
-    call_id: str
-    name: str
-    arguments: str
-    # The Responses API gives function_call items an id distinct from call_id.
-    item_id: str | None = None
 
 
 @dataclass(slots=True)

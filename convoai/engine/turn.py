@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 import orjson
 from django.conf import settings
 
-from convoai.engine.context import Turn
+from convoai.engine.state import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, ToolsRunning, Usage
 from convoai.engine.prompt import build_system_prompt
 from convoai.engine.upstream import Upstream, get_upstream

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator, Protocol
 
-from convoai.engine.context import Turn
+from convoai.engine.state import Turn
 from convoai.engine.events import Event
 
 __all__ = ["Upstream", "ToolChoice"]

@@ -14,11 +14,11 @@ from typing import Any, AsyncIterator
 
 import orjson
 
-from convoai.engine.context import Turn
+from convoai.engine.state import Turn
 from convoai.engine.events import Event, Finished, TextDelta, ToolCall, Usage
-from convoai.engine.upstream.client import open_stream, post_json
-from convoai.engine.upstream.errors import map_upstream_errors
-from convoai.engine.upstream.sse import stream_texts
+from convoai.llm.client import open_stream, post_json
+from convoai.llm.errors import map_upstream_errors
+from convoai.llm.sse import stream_texts
 from convoai.errors import UpstreamError
 
 __all__ = ["ResponsesUpstream", "to_input_items"]

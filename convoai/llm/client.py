@@ -31,7 +31,7 @@ T = TypeVar("T")
 __all__ = ["get_client", "reset_clients", "is_configured", "open_stream", "post_json", "run_sync"]
 
 # The SDK's own switch for "hand me the response unread" (what `with_streaming_response` sets).
-_STREAM_UNREAD = {"X-Stainless-Raw-Response": "stream", "Content-Type": "application/json"}
+STREAM_UNREAD = {"X-Stainless-Raw-Response": "stream", "Content-Type": "application/json"}
 
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, AsyncOpenAI]]" = weakref.WeakKeyDictionary()
 # Set while sync code (a command, an admin view) runs async work on a loop that may be thrown
@@ -99,7 +99,7 @@ async def open_stream(path: str, body: dict[str, Any]) -> AsyncIterator[httpx2.R
     its end before the connection goes back to the pool, so keep-alive holds.
     """
     response = await get_client().post(
-        path, cast_to=httpx2.Response, content=orjson.dumps(body), options={"headers": _STREAM_UNREAD}
+        path, cast_to=httpx2.Response, content=orjson.dumps(body), options={"headers": STREAM_UNREAD}
     )
     try:
         yield response

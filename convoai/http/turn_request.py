@@ -6,15 +6,16 @@ OpenAI rejects unknown message keys; they stay on the turn for our records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from django.conf import settings
 
-from convoai.engine.timings import TurnTimings
+from convoai.engine.state import Turn
+from convoai.llm.messages import message_text
 from convoai.schemas import ChatMessage, ChatRequest
+from tools.contract import Identity
 
-__all__ = ["Identity", "Turn", "build_turn", "resolve_identity", "clean_message"]
+__all__ = ["build_turn", "resolve_identity", "clean_message"]
 
 PASSTHROUGH = (
     "temperature",
@@ -45,37 +46,6 @@ UPSTREAM_KEYS_BY_ROLE: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who is on the call. None means unknown: there are no made-up defaults."""
-
-    app_id: str | None = None
-    user_id: str | None = None
-    channel: str | None = None
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"app_id": self.app_id, "user_id": self.user_id, "channel": self.channel}
-
-
-@dataclass(slots=True)
-class Turn:
-    """One request from Convo AI: everything the turn loop needs, nothing HTTP-specific."""
-
-    messages: list[dict[str, Any]]
-    model: str
-    stream: bool
-    identity: Identity
-    params: dict[str, Any] = field(default_factory=dict)
-    turn_id: str | int | None = None
-    interruptable: bool | None = None
-    # Per-message Convo AI extras, by message index, for the turn's record.
-    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
-    system_prompt: str = ""
-    # The API key's name (never the key), for the turn's record.
-    caller_key: str = ""
-    timings: TurnTimings = field(default_factory=TurnTimings)
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -98,19 +68,6 @@ def resolve_identity(request: ChatRequest, headers: Mapping[str, str]) -> Identi
             or _text(headers.get(IDENTITY_HEADERS[key]))
         )
     return Identity(**found)
-
-
-def message_text(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = []
-    for part in content:
-        text = part.get("text") if isinstance(part, dict) else getattr(part, "text", None)
-        if text:
-            parts.append(text)
-    return " ".join(parts)
 
 
 def clean_message(message: ChatMessage) -> tuple[dict[str, Any], dict[str, Any]]:

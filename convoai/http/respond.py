@@ -15,12 +15,12 @@ from typing import AsyncIterator
 import orjson
 from django.http import HttpResponse
 
-from convoai.engine.chunks import CUSTOM_METADATA, ChunkEncoder, completion_object
-from convoai.engine.context import Turn
+from convoai.http.chunks import CUSTOM_METADATA, ChunkEncoder, completion_object
+from convoai.engine.state import Turn
 from convoai.engine.events import Event, Finished, TextDelta, Usage
 from convoai.engine.turn import run_turn
 from convoai.errors import ApiError
-from convoai.sse import DONE, STREAM_HEADERS, EventStreamResponse, error_frame
+from convoai.http.sse import DONE, STREAM_HEADERS, EventStreamResponse, error_frame
 from convoai.turn_records import turn_finished
 
 __all__ = ["stream_response", "json_response"]

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from convoai.engine.events import Usage
-from convoai.sse import frame
+from convoai.http.sse import frame
 
 __all__ = ["ChunkEncoder", "completion_object", "new_completion_id", "CUSTOM_METADATA"]
 

@@ -1,0 +1,1 @@
+"""The HTTP side of a turn: request to `Turn`, chunk encoding, SSE framing and the response."""
